@@ -1,0 +1,56 @@
+"""Reporter: anonymous reporting of human-rights violations, for community-led networks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from reporter.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application from one Settings object (read from the environment if not given)."""
+    settings = settings or load_settings()
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.extensions["reporter.settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        SESSION_COOKIE_NAME="csrf",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=False,
+        WTF_CSRF_TIME_LIMIT=settings.csrf_time_limit_seconds,
+        WTF_CSRF_SSL_STRICT=False,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        BABEL_DEFAULT_LOCALE=settings.default_language,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_ENABLED=True,
+    )
+
+    # models is imported so every table is mapped before the first query.
+    from reporter import db, errors, i18n, models, security, templating  # noqa: F401
+
+    app.request_class = security.InMemoryUploadRequest
+    app.session_interface = security.CsrfOnlySessionInterface()
+    security.silence_request_logging(settings.log_public_requests)
+    app.after_request(security.set_security_headers)
+
+    db.init_app(app, settings.database_url)
+    i18n.init_app(app)
+    security.limiter.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from reporter import public
+
+    public.init_app(app)
+
+    from reporter import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,35 @@
+"""Authenticated encryption with ChaCha20-Poly1305; every ciphertext is nonce || sealed bytes."""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from reporter.crypto.errors import DecryptionFailed
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+
+def new_key() -> bytes:
+    """A fresh random 256-bit symmetric key."""
+    return ChaCha20Poly1305.generate_key()
+
+
+def encrypt(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    """Encrypt with a random nonce; the associated data binds the ciphertext to its record."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plaintext, associated_data)
+
+
+def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
+    """Decrypt what encrypt() produced, or raise DecryptionFailed."""
+    if len(ciphertext) < NONCE_BYTES + 16:
+        raise DecryptionFailed("ciphertext too short")
+    nonce, sealed = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
+    try:
+        return ChaCha20Poly1305(key).decrypt(nonce, sealed, associated_data)
+    except InvalidTag as exc:
+        raise DecryptionFailed("authentication failed") from exc

@@ -1,0 +1,90 @@
+"""Memory-hard derivations (Argon2id) for receipts and staff passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2.low_level import Type, hash_secret_raw
+
+from reporter.crypto.errors import InvalidReceiptFormat
+
+RECEIPT_DIGITS = 16
+SALT_BYTES = 16
+
+
+@dataclass(frozen=True)
+class Cost:
+    time_cost: int
+    memory_kib: int
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class ReceiptKeys:
+    """What one receipt derives: the lookup id stored with the report, and the reporter's key."""
+
+    lookup_id: bytes
+    reporter_key: bytes
+
+
+@dataclass(frozen=True)
+class PasswordKeys:
+    """A staff password derives a login verifier and, separately, a key-wrapping key."""
+
+    verifier: bytes
+    wrapping_key: bytes
+
+
+def new_salt() -> bytes:
+    return secrets.token_bytes(SALT_BYTES)
+
+
+def new_receipt() -> str:
+    """Sixteen random digits: language-neutral and easy to write down."""
+    return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+
+
+def format_receipt(receipt: str) -> str:
+    """Group a receipt in fours for reading aloud and writing down."""
+    return " ".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
+
+
+def normalise_receipt(text: str) -> str:
+    """Accept spaces, dashes and dots between digits; anything else is not a receipt."""
+    digits = "".join(ch for ch in text if ch not in " -.\t")
+    if len(digits) != RECEIPT_DIGITS or not digits.isascii() or not digits.isdigit():
+        raise InvalidReceiptFormat("a receipt is 16 digits")
+    return digits
+
+
+def _argon2(secret: bytes, salt: bytes, cost: Cost, length: int) -> bytes:
+    return hash_secret_raw(
+        secret=secret,
+        salt=salt,
+        time_cost=cost.time_cost,
+        memory_cost=cost.memory_kib,
+        parallelism=cost.parallelism,
+        hash_len=length,
+        type=Type.ID,
+    )
+
+
+def derive_receipt_keys(receipt: str, salt: bytes, pepper: bytes, cost: Cost) -> ReceiptKeys:
+    """One Argon2id run over the peppered receipt yields the lookup id and the reporter key."""
+    peppered = hmac.new(pepper, normalise_receipt(receipt).encode("ascii"), hashlib.sha256).digest()
+    output = _argon2(peppered, salt, cost, 64)
+    return ReceiptKeys(lookup_id=output[:32], reporter_key=output[32:])
+
+
+def derive_password_keys(password: str, salt: bytes, cost: Cost) -> PasswordKeys:
+    """Derive the verifier and the wrapping key from independent halves of one Argon2id output."""
+    output = _argon2(password.encode("utf-8"), salt, cost, 64)
+    verifier = hashlib.sha256(b"reporter/verifier/v1" + output[:32]).digest()
+    return PasswordKeys(verifier=verifier, wrapping_key=output[32:])
+
+
+def verifier_matches(expected: bytes, candidate: bytes) -> bool:
+    return hmac.compare_digest(expected, candidate)

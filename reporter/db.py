@@ -1,0 +1,91 @@
+"""Database engine and the per-request session: services flush, the request boundary commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+_EXTENSION = "reporter.db"
+
+
+class Base(DeclarativeBase):
+    """Base of every model; constraint names are fixed so migrations stay stable."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Overwrite deleted content, so purged rows do not linger in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for SQLite (the embedded default) or PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask, url: str) -> None:
+    """Bind an engine to the app and commit at the request boundary."""
+    engine = make_engine(url)
+    app.extensions[_EXTENSION] = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @app.after_request
+    def commit_session(response: Response) -> Response:
+        # One commit per request, before the answer leaves: a receipt is shown only for stored data.
+        db_session: Session | None = g.pop("db_session", None)
+        if db_session is not None:
+            try:
+                if response.status_code < 400:
+                    db_session.commit()
+                else:
+                    db_session.rollback()
+            finally:
+                db_session.close()
+        return response
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        db_session: Session | None = g.pop("db_session", None)
+        if db_session is not None:
+            db_session.rollback()
+            db_session.close()
+
+
+def engine_of(app: Flask) -> Engine:
+    factory: sessionmaker[Session] = app.extensions[_EXTENSION]
+    bind = factory.kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def new_session(app: Flask | None = None) -> Session:
+    """A session outside a request (commands, tests); the caller commits and closes it."""
+    factory: sessionmaker[Session] = (app or current_app).extensions[_EXTENSION]
+    return factory()
+
+
+def get_session() -> Session:
+    """The session of the current request, created on first use."""
+    if "db_session" not in g:
+        g.db_session = new_session()
+    db_session: Session = g.db_session
+    return db_session

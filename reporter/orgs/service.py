@@ -1,0 +1,153 @@
+"""Organisations: creation with keys, routing of reports, and opening the private key."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporter import crypto
+from reporter.orgs.models import NATIONAL, NETWORK, Organisation, OrganisationCountry, OrgKeySlot
+from reporter.vocabulary.places import is_country
+
+RECOVERY = "recovery"
+STAFF = "staff"
+INVITATION = "invitation"
+
+
+class OrganisationError(Exception):
+    """An organisation cannot be created or opened as asked."""
+
+
+class NetworkExists(OrganisationError):
+    """The instance already has its network organisation."""
+
+
+class NoRecipient(OrganisationError):
+    """No organisation receives reports from the chosen country."""
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    organisation: Organisation
+    private_key: bytes
+    recovery_key: str
+
+
+def slot_associated_data(organisation_id: uuid.UUID, kind: str, version: int) -> bytes:
+    return (
+        b"reporter/org-slot/v1|"
+        + organisation_id.bytes
+        + b"|"
+        + kind.encode()
+        + b"|"
+        + str(version).encode()
+    )
+
+
+def create_organisation(
+    session: Session, *, name: str, slug: str, kind: str, countries: list[str]
+) -> NewOrganisation:
+    """Create an organisation with its X25519 keypair and its recovery-key slot."""
+    if kind not in (NETWORK, NATIONAL):
+        raise OrganisationError(f"unknown organisation kind {kind!r}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+        raise OrganisationError("a slug is 2-63 lower-case letters, digits and dashes")
+    codes = sorted({code.strip().upper() for code in countries if code.strip()})
+    unknown = [code for code in codes if not is_country(code)]
+    if unknown:
+        raise OrganisationError(f"unknown country codes: {', '.join(unknown)}")
+    if kind == NETWORK and session.scalar(select(Organisation).where(Organisation.kind == NETWORK)):
+        raise NetworkExists("the network organisation exists already")
+    if session.scalar(select(Organisation).where(Organisation.slug == slug)):
+        raise OrganisationError(f"an organisation called {slug!r} exists already")
+
+    keypair = crypto.generate_keypair()
+    organisation = Organisation(
+        id=uuid.uuid4(), name=name, slug=slug, kind=kind, public_key=keypair.public_key
+    )
+    organisation.countries = [OrganisationCountry(country_code=code) for code in codes]
+    session.add(organisation)
+    session.flush()
+
+    recovery_key = crypto.new_recovery_key()
+    session.add(
+        OrgKeySlot(
+            organisation_id=organisation.id,
+            kind=RECOVERY,
+            key_version=organisation.key_version,
+            wrapped_key=crypto.encrypt(
+                crypto.recovery_wrapping_key(recovery_key),
+                keypair.private_key,
+                slot_associated_data(organisation.id, RECOVERY, organisation.key_version),
+            ),
+        )
+    )
+    session.flush()
+    return NewOrganisation(organisation, keypair.private_key, recovery_key)
+
+
+def open_with_recovery_key(
+    session: Session, organisation: Organisation, recovery_key: str
+) -> bytes:
+    """The organisation's private key, unwrapped with its recovery key."""
+    slot = session.scalar(
+        select(OrgKeySlot).where(
+            OrgKeySlot.organisation_id == organisation.id,
+            OrgKeySlot.kind == RECOVERY,
+            OrgKeySlot.key_version == organisation.key_version,
+        )
+    )
+    if slot is None:
+        raise OrganisationError("the organisation has no recovery slot")
+    return crypto.decrypt(
+        crypto.recovery_wrapping_key(recovery_key),
+        slot.wrapped_key,
+        slot_associated_data(organisation.id, RECOVERY, slot.key_version),
+    )
+
+
+def network(session: Session) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.kind == NETWORK))
+
+
+def covered_countries(session: Session) -> list[str]:
+    """Every country some organisation receives reports from."""
+    codes = session.scalars(select(OrganisationCountry.country_code).distinct())
+    return sorted(set(codes))
+
+
+def national_recipients(session: Session, country: str) -> list[Organisation]:
+    """National member organisations that cover the country."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .join(OrganisationCountry)
+            .where(Organisation.kind == NATIONAL, OrganisationCountry.country_code == country)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def recipients_for(session: Session, country: str, share_with_network: bool) -> list[Organisation]:
+    """Who receives a report: the national organisations for the country, plus the network when
+    the reporter consents, or the network alone where no national organisation covers the country."""
+    national = national_recipients(session, country)
+    regional = network(session)
+    recipients = list(national)
+    if regional is not None and (share_with_network or not national):
+        recipients.append(regional)
+    if not recipients:
+        raise NoRecipient(country)
+    return recipients
+
+
+def public_directory(session: Session) -> list[Organisation]:
+    """Organisations that read reports, network first, for the landing page."""
+    organisations = session.scalars(
+        select(Organisation).order_by(Organisation.kind.desc(), Organisation.name)
+    )
+    return list(organisations)

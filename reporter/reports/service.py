@@ -1,0 +1,226 @@
+"""Public intake: seal a report to its recipient organisations and store it all or nothing."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporter import crypto
+from reporter.attachments import storage
+from reporter.attachments.sanitize import CleanFile
+from reporter.attachments.storage import AttachmentRef
+from reporter.orgs.models import Organisation
+from reporter.orgs.service import recipients_for
+from reporter.reports.models import InstanceValue, Report, ReportRecipient
+
+RECEIPT_SALT = "receipt_salt"
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class SubmissionFailed(Exception):
+    """The report could not be stored; nothing of it was kept."""
+
+
+@dataclass(frozen=True)
+class ReceiptSecrets:
+    """What a receipt derivation needs besides the receipt: the server pepper and the cost."""
+
+    pepper: bytes
+    cost: crypto.Cost
+
+
+@dataclass
+class ReportContent:
+    """Everything the reporter wrote or chose. Stored only encrypted."""
+
+    violations: list[str]
+    violation_other: str
+    incident_year: int | None
+    incident_month: int | None
+    incident_day: int | None
+    date_precision: str
+    country: str
+    region: str
+    city: str
+    location_type: str
+    perpetrators: list[str]
+    relation: str
+    populations: list[str]
+    narrative: str
+    sought_protection: str
+    reasons_not: list[str]
+    share_with_network: bool
+    count_in_statistics: bool
+    allow_replies: bool
+    contact: str
+    language: str
+    attachments: list[AttachmentRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    report: Report
+    receipt: str
+
+
+def receipt_salt(session: Session) -> bytes:
+    """The instance-wide receipt salt, created on first use."""
+    row = session.get(InstanceValue, RECEIPT_SALT)
+    if row is None:
+        row = InstanceValue(name=RECEIPT_SALT, value=crypto.new_salt())
+        session.add(row)
+        session.flush()
+    return row.value
+
+
+def content_associated_data(report_id: uuid.UUID) -> bytes:
+    return b"reporter/report/v1|" + report_id.bytes
+
+
+def thread_key_associated_data(report_id: uuid.UUID) -> bytes:
+    return b"reporter/thread-key/v1|" + report_id.bytes
+
+
+def sealed_key_associated_data(
+    report_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str
+) -> bytes:
+    return b"reporter/sealed/v1|" + report_id.bytes + organisation_id.bytes + purpose.encode()
+
+
+def _new_reference(session: Session) -> str:
+    while True:
+        reference = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        reference = f"{reference[:4]}-{reference[4:]}"
+        if session.scalar(select(Report.id).where(Report.reference == reference)) is None:
+            return reference
+
+
+def _new_receipt(session: Session, secrets_: ReceiptSecrets) -> tuple[str, crypto.ReceiptKeys]:
+    salt = receipt_salt(session)
+    while True:
+        receipt = crypto.new_receipt()
+        keys = crypto.derive_receipt_keys(receipt, salt, secrets_.pepper, secrets_.cost)
+        if session.scalar(select(Report.id).where(Report.lookup_id == keys.lookup_id)) is None:
+            return receipt, keys
+
+
+def submit_report(
+    session: Session,
+    content: ReportContent,
+    files: list[CleanFile],
+    receipt_secrets: ReceiptSecrets,
+    today: dt.date | None = None,
+) -> SubmittedReport:
+    """Encrypt and store a report with its attachments in one savepoint, and return its receipt."""
+    recipients = recipients_for(session, content.country, content.share_with_network)
+    receipt, receipt_keys = _new_receipt(session, receipt_secrets)
+    report_id = uuid.uuid4()
+    content_key = crypto.new_key()
+    thread_key = crypto.new_key()
+
+    savepoint = session.begin_nested()
+    try:
+        report = Report(
+            id=report_id,
+            reference=_new_reference(session),
+            received_on=today or dt.date.today(),
+            language=content.language,
+            lookup_id=receipt_keys.lookup_id,
+            content=b"",
+            thread_key_for_reporter=crypto.encrypt(
+                receipt_keys.reporter_key, thread_key, thread_key_associated_data(report_id)
+            ),
+            attachment_count=len(files),
+        )
+        session.add(report)
+        session.flush()
+        content.attachments = [
+            storage.store(session, report_id, clean, position)
+            for position, clean in enumerate(files, start=1)
+        ]
+        report.content = crypto.encrypt(
+            content_key, _to_json(asdict(content)), content_associated_data(report_id)
+        )
+        for organisation in recipients:
+            session.add(_recipient_row(report_id, organisation, content_key, thread_key))
+        session.flush()
+    except Exception as exc:
+        savepoint.rollback()
+        raise SubmissionFailed("the report could not be stored") from exc
+    savepoint.commit()
+    return SubmittedReport(report=report, receipt=receipt)
+
+
+def _recipient_row(
+    report_id: uuid.UUID, organisation: Organisation, content_key: bytes, thread_key: bytes
+) -> ReportRecipient:
+    return ReportRecipient(
+        report_id=report_id,
+        organisation_id=organisation.id,
+        key_version=organisation.key_version,
+        sealed_content_key=crypto.seal(
+            organisation.public_key,
+            content_key,
+            sealed_key_associated_data(report_id, organisation.id, "content"),
+        ),
+        sealed_thread_key=crypto.seal(
+            organisation.public_key,
+            thread_key,
+            sealed_key_associated_data(report_id, organisation.id, "thread"),
+        ),
+    )
+
+
+def _to_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class NotARecipient(Exception):
+    """The organisation was not sent this report."""
+
+
+def _recipient(session: Session, report: Report, organisation: Organisation) -> ReportRecipient:
+    row = session.get(ReportRecipient, (report.id, organisation.id))
+    if row is None:
+        raise NotARecipient(str(organisation.id))
+    return row
+
+
+def open_report(
+    session: Session, report: Report, organisation: Organisation, private_key: bytes
+) -> ReportContent:
+    """Decrypt a report for staff of a recipient organisation holding its private key."""
+    row = _recipient(session, report, organisation)
+    content_key = crypto.unseal(
+        private_key,
+        row.sealed_content_key,
+        sealed_key_associated_data(report.id, organisation.id, "content"),
+    )
+    data = json.loads(
+        crypto.decrypt(content_key, report.content, content_associated_data(report.id))
+    )
+    return ReportContent(**data)
+
+
+def open_thread_key(
+    session: Session, report: Report, organisation: Organisation, private_key: bytes
+) -> bytes:
+    """The message-thread key of a report, for staff of a recipient organisation."""
+    row = _recipient(session, report, organisation)
+    return crypto.unseal(
+        private_key,
+        row.sealed_thread_key,
+        sealed_key_associated_data(report.id, organisation.id, "thread"),
+    )
+
+
+def attachment_key(ref: AttachmentRef) -> bytes:
+    return base64.b64decode(ref["key"])

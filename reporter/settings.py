@@ -1,0 +1,174 @@
+"""One typed, frozen Settings object: defaults, then a TOML settings file, then REPORTER_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+import types
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Union, get_origin, get_type_hints
+
+LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Argon2Cost:
+    """Argon2id cost; the defaults take about 0.15 s on a 2-core server."""
+
+    time_cost: int = 2
+    memory_kib: int = 65536
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of an instance. Environment variable: REPORTER_<NAME upper-cased>."""
+
+    instance_path: str = ""
+    database_url: str = ""
+    secret_key: str = ""
+    receipt_pepper: str = ""
+    site_name: str = "Reporter"
+    default_language: str = "en"
+    languages: tuple[str, ...] = LANGUAGES
+    # A neutral page the quick-exit button leads to.
+    quick_exit_url: str = "https://www.wikipedia.org/"
+    max_attachments: int = 5
+    max_attachment_mb: int = 10
+    narrative_max_chars: int = 20000
+    short_text_max_chars: int = 300
+    submit_rate_limit: str = "5 per 10 minutes; 20 per day"
+    receipt_rate_limit: str = "10 per 10 minutes; 50 per day"
+    # memory:// keeps counters in the worker; redis://127.0.0.1:6379/0 shares them between workers.
+    ratelimit_storage_url: str = "memory://"
+    # A wrong receipt and a right one take at least this long to answer.
+    receipt_min_seconds: float = 1.0
+    csrf_time_limit_seconds: int = 4 * 3600
+    # Public request logging is off: the anonymity promise depends on it.
+    log_public_requests: bool = False
+    receipt_time_cost: int = 2
+    receipt_memory_kib: int = 65536
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def receipt_cost(self) -> Argon2Cost:
+        return Argon2Cost(self.receipt_time_cost, self.receipt_memory_kib)
+
+    @property
+    def password_cost(self) -> Argon2Cost:
+        return Argon2Cost(self.password_time_cost, self.password_memory_kib)
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return self.max_attachment_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        # Room for every attachment at its limit plus the text fields.
+        return self.max_attachments * self.max_attachment_bytes + 2 * 1024 * 1024
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(name: str, raw: Any, annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if annotation is bool:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{name}: expected true or false, got {raw!r}")
+    if annotation is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{name}: expected a whole number, got {raw!r}") from exc
+    if annotation is float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{name}: expected a number, got {raw!r}") from exc
+    if origin is tuple:
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    if origin is dict or origin in (Union, types.UnionType):
+        return raw
+    return str(raw)
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from the settings file named by REPORTER_CONFIG, the environment and overrides."""
+    env = dict(os.environ if environ is None else environ)
+    hints = get_type_hints(Settings)
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    values: dict[str, Any] = {}
+
+    config_path = env.get("REPORTER_CONFIG")
+    if config_path:
+        try:
+            with open(config_path, "rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {config_path}: {exc}") from exc
+        for key, raw in data.items():
+            if key not in known:
+                warnings.warn(f"unknown setting {key!r} in {config_path}", stacklevel=2)
+                continue
+            values[key] = _convert(key, raw, hints[key])
+
+    for key in known:
+        env_name = f"REPORTER_{key.upper()}"
+        if env_name in env:
+            values[key] = _convert(key, env[env_name], hints[key])
+    for key, raw in overrides.items():
+        if key not in known:
+            raise SettingsError(f"unknown setting {key!r}")
+        values[key] = raw
+
+    settings = Settings(**values)
+    return _complete(settings)
+
+
+def _instance_secret(folder: Path, name: str) -> str:
+    """Read, or create once, a random secret kept in the instance folder (mode 0600)."""
+    path = folder / name
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value
+
+
+def _complete(settings: Settings) -> Settings:
+    """Fill the derived defaults: instance folder, database and secrets."""
+    instance = Path(settings.instance_path or Path.cwd() / "instance").resolve()
+    changes: dict[str, Any] = {"instance_path": str(instance)}
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{instance / 'reporter.sqlite3'}"
+    if not settings.secret_key:
+        changes["secret_key"] = _instance_secret(instance, "secret_key")
+    if not settings.receipt_pepper:
+        changes["receipt_pepper"] = _instance_secret(instance, "receipt_pepper")
+    if settings.default_language not in settings.languages:
+        raise SettingsError("default_language must be one of languages")
+    unsupported = set(settings.languages) - set(LANGUAGES)
+    if unsupported:
+        raise SettingsError(f"no catalog for languages: {', '.join(sorted(unsupported))}")
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every check: ruff, mypy, then the test suite on SQLite and on PostgreSQL.
+# PostgreSQL: REPORTER_TEST_DATABASE_URL, or the local server at 127.0.0.1:5432 (database "test")
+# when it answers; REPORTER_REQUIRE_POSTGRES=1 makes a missing server an error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+venv=${REPORTER_VENV:-.venv}
+
+# Browser tests drive Debian's Chromium; install it when we can (root with apt-get).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+
+"$venv/bin/ruff" check .
+"$venv/bin/ruff" format --check .
+"$venv/bin/mypy"
+
+pg_url=${REPORTER_TEST_DATABASE_URL:-postgresql+psycopg://root@127.0.0.1:5432/test}
+if "$venv/bin/python" - "$pg_url" <<'PY' 2>/dev/null
+import sys
+import sqlalchemy
+sqlalchemy.create_engine(sys.argv[1]).connect().close()
+PY
+then
+  have_pg=1
+else
+  have_pg=0
+  if [ "${REPORTER_REQUIRE_POSTGRES:-0}" = 1 ]; then
+    echo "PostgreSQL at $pg_url does not answer, and REPORTER_REQUIRE_POSTGRES=1" >&2
+    exit 1
+  fi
+  echo "note: PostgreSQL not reachable at $pg_url; running on SQLite only" >&2
+fi
+
+echo "== tests on SQLite =="
+env -u REPORTER_TEST_DATABASE_URL "$venv/bin/pytest" -q "$@"
+if [ "$have_pg" = 1 ]; then
+  echo "== tests on PostgreSQL =="
+  REPORTER_TEST_DATABASE_URL=$pg_url "$venv/bin/pytest" -q "$@"
+fi

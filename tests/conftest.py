@@ -1,0 +1,223 @@
+"""Fixtures: an app on SQLite or PostgreSQL (REPORTER_TEST_DATABASE_URL), a network with keys, helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from reporter import create_app, crypto, migrate
+from reporter.db import Base, engine_of, new_session
+from reporter.orgs.models import NATIONAL, NETWORK, Organisation
+from reporter.orgs.service import create_organisation
+from reporter.reports.service import ReceiptSecrets
+from reporter.security import limiter
+from reporter.settings import load_settings
+
+TEST_DATABASE_URL = os.environ.get("REPORTER_TEST_DATABASE_URL", "")
+# Cheap Argon2 for tests; the real cost is measured by bench/ and set in Settings.
+FAST = {
+    "receipt_time_cost": 1,
+    "receipt_memory_kib": 1024,
+    "password_time_cost": 1,
+    "password_memory_kib": 1024,
+}
+
+
+def make_settings(instance: Path, **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "instance_path": str(instance),
+        "testing": True,
+        "receipt_min_seconds": 0.0,
+        "submit_rate_limit": "1000 per minute",
+        "receipt_rate_limit": "1000 per minute",
+        **FAST,
+    }
+    if TEST_DATABASE_URL:
+        values["database_url"] = TEST_DATABASE_URL
+    values.update(overrides)
+    return load_settings(environ={}, **values)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def _schema(instance_dir: Path) -> Iterator[None]:
+    """Build the schema once per run with the real migrations."""
+    app = create_app(make_settings(instance_dir))
+    engine = engine_of(app)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    migrate.upgrade(engine)
+    yield
+    engine.dispose()
+
+
+def _empty_tables(app: Flask) -> None:
+    with engine_of(app).begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_factory(instance_dir: Path, _schema: None) -> Iterator[Any]:
+    """Make apps with changed settings; every table is emptied after the test."""
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        app = create_app(make_settings(instance_dir, **overrides))
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            limiter.reset()
+    if made:
+        _empty_tables(made[0])
+        for app in made:
+            engine_of(app).dispose()
+
+
+@pytest.fixture
+def app(app_factory: Any) -> Flask:
+    application: Flask = app_factory()
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Network:
+    network: Organisation
+    brazil: Organisation
+    colombia: Organisation
+    keys: dict[uuid.UUID, bytes]
+    recovery_keys: dict[uuid.UUID, str]
+
+    def key(self, organisation: Organisation) -> bytes:
+        return self.keys[organisation.id]
+
+
+@pytest.fixture
+def network(app: Flask) -> Network:
+    """A regional network (BR, CO, PE) and national organisations for Brazil and Colombia."""
+    session = new_session(app)
+    try:
+        made = [
+            create_organisation(
+                session,
+                name="Regional Network",
+                slug="regional",
+                kind=NETWORK,
+                countries=["BR", "CO", "PE"],
+            ),
+            create_organisation(
+                session, name="Rede Brasil", slug="brasil", kind=NATIONAL, countries=["BR"]
+            ),
+            create_organisation(
+                session, name="Red Colombia", slug="colombia", kind=NATIONAL, countries=["CO"]
+            ),
+        ]
+        session.commit()
+    finally:
+        session.close()
+    return Network(
+        network=made[0].organisation,
+        brazil=made[1].organisation,
+        colombia=made[2].organisation,
+        keys={m.organisation.id: m.private_key for m in made},
+        recovery_keys={m.organisation.id: m.recovery_key for m in made},
+    )
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    session = new_session(app)
+    yield session
+    session.rollback()
+    session.close()
+
+
+def receipt_secrets_for(app: Flask) -> ReceiptSecrets:
+    settings = app.extensions["reporter.settings"]
+    return ReceiptSecrets(
+        settings.receipt_pepper.encode(),
+        crypto.Cost(settings.receipt_time_cost, settings.receipt_memory_kib),
+    )
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    match = CSRF_PATTERN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def report_fields(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid answer to the report form for Brazil."""
+    fields: dict[str, Any] = {
+        "step": "details",
+        "country": "BR",
+        "violations": ["extortion_bribe", "confiscation_supplies"],
+        "violation_other": "",
+        "incident_year": "2025",
+        "incident_month": "3",
+        "incident_day": "14",
+        "region": "BR-SP",
+        "city": "",
+        "location_type": "street_public",
+        "perpetrators": ["police"],
+        "relation": "self",
+        "populations": ["person_who_uses_drugs"],
+        "narrative": "Two officers took my syringes and asked for money.",
+        "sought_protection": "no",
+        "reasons_not": ["fear_of_reprisal"],
+        "share_with_network": "y",
+        "count_in_statistics": "y",
+        "allow_replies": "y",
+        "contact": "",
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def submit(
+    client: FlaskClient, language: str = "en", files: list[Any] | None = None, **overrides: Any
+) -> TestResponse:
+    """Fill in and send the report form as a browser would."""
+    data = report_fields(**overrides)
+    data.setdefault("csrf_token", csrf_token(client, f"/{language}/followup"))
+    if files:
+        data["attachments"] = files
+    return client.post(f"/{language}/report", data=data, content_type="multipart/form-data")
+
+
+RECEIPT_PATTERN = re.compile(r'class="receipt"[^>]*>([0-9 ]+)<')
+
+
+def receipt_of(response: TestResponse) -> str:
+    match = RECEIPT_PATTERN.search(response.get_data(as_text=True))
+    assert match, "no receipt on the page"
+    return match.group(1)

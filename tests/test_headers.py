@@ -1,0 +1,102 @@
+"""Security headers on every public page; one cookie, for CSRF only; nothing from elsewhere."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import csrf_token, receipt_of, submit
+
+GET_PAGES = ["/en/", "/es/safety", "/pt/report", "/fr/followup", "/en/no-such-page", "/xx/report"]
+
+
+def _check_security_headers(response: object, no_store: bool = True) -> None:
+    headers = response.headers  # type: ignore[attr-defined]
+    csp = headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'none'" in csp
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        "camera=()" in headers["Permissions-Policy"]
+        and "geolocation=()" in headers["Permissions-Policy"]
+    )
+    if no_store:
+        assert "no-store" in headers["Cache-Control"]
+
+
+def _form_pages(client: FlaskClient) -> list[object]:
+    token = csrf_token(client, "/en/followup")
+    step2 = client.post(
+        "/en/report", data={"csrf_token": token, "step": "country", "country": "BR"}
+    )
+    receipt_page = submit(client)
+    thread = client.post(
+        "/en/followup", data={"csrf_token": token, "receipt": receipt_of(receipt_page)}
+    )
+    wrong = client.post("/en/followup", data={"csrf_token": token, "receipt": "1234123412341234"})
+    return [step2, receipt_page, thread, wrong]
+
+
+def test_headers_on_every_public_page(client: FlaskClient, network: object) -> None:
+    responses = [client.get(url) for url in GET_PAGES] + _form_pages(client)
+    for response in responses:
+        _check_security_headers(response)
+    assert client.get("/").status_code == 302
+
+
+def test_only_the_csrf_cookie_strict_and_http_only(client: FlaskClient, network: object) -> None:
+    landing = client.get("/en/")
+    assert "Set-Cookie" not in landing.headers
+    form = client.get("/en/report")
+    cookies = form.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1
+    assert cookies[0].startswith("csrf=")
+    assert "HttpOnly" in cookies[0] and "SameSite=Strict" in cookies[0]
+    assert "Expires" not in cookies[0]  # gone when the browser closes
+
+
+def test_cookie_is_secure_under_https(app: Flask, network: object) -> None:
+    client = app.test_client()
+    response = client.get("/en/report", base_url="https://reporter.example")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_session_cookie_carries_only_the_csrf_secret(
+    app: Flask, client: FlaskClient, network: object
+) -> None:
+    response = submit(client, narrative="COOKIECANARY")
+    receipt = receipt_of(response).replace(" ", "")
+    session_cookie = client.get_cookie("csrf")
+    assert session_cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    data = serializer.loads(session_cookie.value)
+    assert set(data) == {"csrf_token"}
+    assert receipt not in session_cookie.value and "COOKIECANARY" not in session_cookie.value
+
+
+@pytest.mark.parametrize("url", ["/en/", "/es/report", "/fr/followup", "/pt/safety"])
+def test_no_third_party_resources_and_a_quick_exit(
+    client: FlaskClient, network: object, url: str
+) -> None:
+    page = client.get(url).get_data(as_text=True)
+    for attribute in re.findall(r'(?:src|href)="([^"]+)"', page):
+        if attribute.startswith(("http://", "https://", "//")):
+            # The only external address is the quick-exit link, which loads nothing until used.
+            assert 'id="quick-exit"' in page.split(attribute)[0].rsplit("<a", 1)[-1]
+    assert '<a id="quick-exit"' in page
+    assert "<style" not in page and "style=" not in page and "<script>" not in page
+    assert "/static/exit.js" in page
+
+
+def test_static_files_are_cacheable_and_the_script_is_small(client: FlaskClient) -> None:
+    response = client.get("/static/exit.js")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    assert "location.replace" in response.get_data(as_text=True)
+    response.close()
