@@ -54,13 +54,19 @@ class PageCost:
         self.items.append((url, len(body), compressed))
 
 
-def _fetch(opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None) -> tuple[int, bytes, bool, str]:
+def _fetch(
+    opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None
+) -> tuple[int, bytes, bool, str]:
     request = urllib.request.Request(url, data=data, headers={"Accept-Encoding": "gzip"})
     with opener.open(request, timeout=30) as response:
         body = response.read()
         header_bytes = sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 17
         encoded = response.headers.get("Content-Encoding") == "gzip"
-        text = gzip.decompress(body).decode("utf-8", "replace") if encoded else body.decode("utf-8", "replace")
+        text = (
+            gzip.decompress(body).decode("utf-8", "replace")
+            if encoded
+            else body.decode("utf-8", "replace")
+        )
         return header_bytes, body, encoded, text
 
 
@@ -83,19 +89,32 @@ def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("base_url")
     arguments.add_argument("--language", default="en")
-    arguments.add_argument("--country", default="", help="country for step 2 (default: the first listed)")
+    arguments.add_argument(
+        "--country", default="", help="country for step 2 (default: the first listed)"
+    )
     options = arguments.parse_args()
     base = options.base_url.rstrip("/")
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
 
     landing, _ = _measure("landing page", opener, f"{base}/{options.language}/")
-    step_one, text = _measure("report form, step 1 (country)", opener, f"{base}/{options.language}/report")
+    step_one, text = _measure(
+        "report form, step 1 (country)", opener, f"{base}/{options.language}/report"
+    )
     pages = [landing, step_one]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text)
     if 'name="step" value="details"' not in text and token:
         country = options.country or (re.findall(r'<option value="([A-Z]{2})"', text) or [""])[0]
-        form = urllib.parse.urlencode({"csrf_token": token.group(1), "step": "country", "country": country})
-        step_two, _ = _measure(f"report form, step 2 ({country})", opener, f"{base}/{options.language}/report", form.encode())
+        form = urllib.parse.urlencode(
+            {"csrf_token": token.group(1), "step": "country", "country": country}
+        )
+        step_two, _ = _measure(
+            f"report form, step 2 ({country})",
+            opener,
+            f"{base}/{options.language}/report",
+            form.encode(),
+        )
         pages.append(step_two)
 
     within = True
@@ -103,10 +122,14 @@ def main() -> int:
     for page in pages:
         ok = page.requests <= BUDGET_REQUESTS and page.gzip_bytes <= BUDGET_BYTES
         within = within and ok
-        print(f"{page.name:<34} {page.requests:>8} {page.sent_bytes / 1024:>8.1f}KB {page.gzip_bytes / 1024:>8.1f}KB  {'ok' if ok else 'OVER BUDGET'}")
+        print(
+            f"{page.name:<34} {page.requests:>8} {page.sent_bytes / 1024:>8.1f}KB {page.gzip_bytes / 1024:>8.1f}KB  {'ok' if ok else 'OVER BUDGET'}"
+        )
         for url, raw, compressed in page.items:
             print(f"    {urllib.parse.urlsplit(url).path:<40} {raw:>7} B  gzip {compressed:>6} B")
-    print(f"budget per page: {BUDGET_REQUESTS} requests, {BUDGET_BYTES // 1024} KB transferred (compressed)")
+    print(
+        f"budget per page: {BUDGET_REQUESTS} requests, {BUDGET_BYTES // 1024} KB transferred (compressed)"
+    )
     return 0 if within else 1
 
 

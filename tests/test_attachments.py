@@ -109,3 +109,20 @@ def test_chunks_cannot_be_reordered_truncated_or_altered(
     db.flush()
     with pytest.raises(crypto.DecryptionFailed):
         b"".join(storage.read(db, ref))
+
+
+def test_uploads_never_touch_a_temp_file(
+    client: FlaskClient, network: Network, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an upload was written to a temporary file")
+
+    for name in ("TemporaryFile", "NamedTemporaryFile", "SpooledTemporaryFile", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    big = jpeg_with_gps(size=(1400, 1000), noise=True)
+    assert len(big) > 600 * 1024  # werkzeug would spool this to disk by default
+    response = submit(client, files=[(io.BytesIO(big), "big.jpg")])
+    assert response.status_code == 200
+    assert len(_stored_files(db, network)) == 1
