@@ -65,8 +65,15 @@ def db_revision(message: str) -> None:
 @click.option(
     "--url", default="http://127.0.0.1:5000", show_default=True, help="Where staff reach this site."
 )
+@click.option(
+    "--admin",
+    "admin_username",
+    default="admin",
+    show_default=True,
+    help="The first admin's username.",
+)
 @with_appcontext
-def init_command(name: str, slug: str, countries: str, url: str) -> None:
+def init_command(name: str, slug: str, countries: str, url: str, admin_username: str) -> None:
     """Create the network organisation, its keys, its recovery key and the first admin's invitation."""
     from reporter.accounts.models import NETWORK_ADMIN
     from reporter.accounts.service import create_invitation
@@ -82,8 +89,9 @@ def init_command(name: str, slug: str, countries: str, url: str) -> None:
         invitation = create_invitation(
             session,
             created.organisation,
+            username=admin_username,
             role=NETWORK_ADMIN,
-            organisation_private_key=created.private_key,
+            organisation_keys={created.organisation.key_version: created.private_key},
         )
         session.commit()
     except OrganisationError as error:
@@ -98,7 +106,9 @@ def init_command(name: str, slug: str, countries: str, url: str) -> None:
         "Print it or write it on paper and keep it offline, in a safe place away from the server.\n"
         "It is the only way to read reports if every staff password is lost. Nobody can show it again.\n"
     )
-    click.echo("Invitation for the first network administrator (single use, valid 7 days):")
+    click.echo(
+        f"Invitation for the first network administrator, {admin_username!r} (single use, valid 7 days):"
+    )
     click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
 
 

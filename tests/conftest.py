@@ -61,8 +61,13 @@ def _schema(instance_dir: Path) -> Iterator[None]:
     app = create_app(make_settings(instance_dir))
     engine = engine_of(app)
     with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if engine.dialect.name == "postgresql":
+            # Start from nothing: tables of older schemas would block a plain drop_all.
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     migrate.upgrade(engine)
     yield
     engine.dispose()

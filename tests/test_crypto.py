@@ -61,11 +61,12 @@ def test_password_keys_separate_verifier_from_wrapping_key() -> None:
 def test_recovery_key_round_trip_and_format() -> None:
     recovery = crypto.new_recovery_key()
     assert len(recovery.replace("-", "")) == 48
-    assert crypto.recovery_wrapping_key(recovery) == crypto.recovery_wrapping_key(
-        recovery.lower().replace("-", " ")
-    )
+    keypair = crypto.recovery_keypair(recovery)
+    assert keypair == crypto.recovery_keypair(recovery.lower().replace("-", " "))
+    assert crypto.public_key_of(keypair.private_key) == keypair.public_key
+    assert keypair != crypto.recovery_keypair(crypto.new_recovery_key())
     with pytest.raises(crypto.InvalidRecoveryKeyFormat):
-        crypto.recovery_wrapping_key("not-a-key")
+        crypto.recovery_keypair("not-a-key")
 
 
 def test_chunk_stream_detects_reorder_truncation_and_swaps() -> None:

@@ -75,7 +75,7 @@ def test_reporter_replies_with_an_attachment_and_staff_read_it(
     assert "1 file attached" in page
 
     report = db.scalars(select(Report)).one()
-    assert report.unread_replies == 1
+    assert [case.unread_replies for case in report.cases] == [1, 1]
     thread = open_thread(db, receipt, receipt_secrets_for(app))
     [message] = thread.messages
     assert message.author == "reporter" and message.attachments[0]["name"] == "attachment-1.jpg"
@@ -88,7 +88,7 @@ def test_withdraw_asks_first_then_closes_the_thread(
     token = csrf_token(client, "/en/followup")
     confirm = client.post("/en/followup/withdraw", data={"csrf_token": token, "receipt": receipt})
     assert "Withdraw your report?" in confirm.get_data(as_text=True)
-    assert db.scalars(select(Report)).one().status == "new"
+    assert not db.scalars(select(Report)).one().withdrawn
 
     done = client.post(
         "/en/followup/withdraw", data={"csrf_token": token, "receipt": receipt, "confirm": "yes"}
@@ -99,7 +99,7 @@ def test_withdraw_asks_first_then_closes_the_thread(
     assert "Write to the staff" not in page
     db.expire_all()
     report = db.scalars(select(Report)).one()
-    assert report.status == "withdrawn"
+    assert report.withdrawn and [case.status for case in report.cases] == ["withdrawn", "withdrawn"]
 
     late = client.post(
         "/en/followup/reply",
@@ -126,7 +126,8 @@ def test_spam_is_shown_to_the_reporter_as_closed(
     client: FlaskClient, network: Network, db: Session
 ) -> None:
     receipt = receipt_of(submit(client))
-    db.scalars(select(Report)).one().status = "spam"
+    for case in db.scalars(select(Report)).one().cases:
+        case.status = "spam"
     db.commit()
     assert "Closed" in _open(client, receipt)
 

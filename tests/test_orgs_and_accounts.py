@@ -1,4 +1,4 @@
-"""Organisations, their key slots, and staff accounts created for the demo and by init."""
+"""Organisations and their key slots; routing."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.accounts.models import ADVOCATE, MODERATOR
-from reporter.accounts.service import create_invitation, create_staff_member, totp_associated_data
+from reporter.accounts.service import create_invitation, create_staff_member
 from reporter.orgs.models import OrgKeySlot
 from reporter.orgs.service import (
     NetworkExists,
     OrganisationError,
     create_organisation,
+    open_slot,
     open_with_recovery_key,
     recipients_for,
-    slot_associated_data,
 )
 from tests.conftest import Network
 
@@ -46,31 +46,6 @@ def test_routing(network: Network, db: Session) -> None:
     assert [o.slug for o in recipients_for(db, "PE", False)] == ["regional"]
 
 
-def test_staff_key_slot_opens_with_the_password_only(network: Network, db: Session) -> None:
-    new = create_staff_member(
-        db,
-        network.brazil,
-        username="ana",
-        role=MODERATOR,
-        password="a long passphrase here",
-        organisation_private_key=network.key(network.brazil),
-        cost=FAST,
-    )
-    slot = db.scalars(select(OrgKeySlot).where(OrgKeySlot.staff_member_id == new.member.id)).one()
-    keys = crypto.derive_password_keys("a long passphrase here", new.member.password_salt, FAST)
-    assert crypto.verifier_matches(new.member.password_verifier, keys.verifier)
-    aad = slot_associated_data(network.brazil.id, "staff", 1)
-    assert crypto.decrypt(keys.wrapping_key, slot.wrapped_key, aad) == network.key(network.brazil)
-    assert new.member.totp_secret_wrapped is not None
-    totp = crypto.decrypt(
-        keys.wrapping_key, new.member.totp_secret_wrapped, totp_associated_data(new.member.id)
-    )
-    assert totp.decode() == new.totp_secret
-    wrong = crypto.derive_password_keys("a wrong passphrase", new.member.password_salt, FAST)
-    with pytest.raises(crypto.DecryptionFailed):
-        crypto.decrypt(wrong.wrapping_key, slot.wrapped_key, aad)
-
-
 def test_advocates_hold_no_key(network: Network, db: Session) -> None:
     new = create_staff_member(
         db,
@@ -85,7 +60,9 @@ def test_advocates_hold_no_key(network: Network, db: Session) -> None:
         db.scalars(select(OrgKeySlot).where(OrgKeySlot.staff_member_id == new.member.id)).first()
         is None
     )
-    invitation = create_invitation(db, network.brazil, role=ADVOCATE, organisation_private_key=None)
+    invitation = create_invitation(
+        db, network.brazil, username="adv2", role=ADVOCATE, organisation_keys=None
+    )
     assert (
         db.scalars(
             select(OrgKeySlot).where(OrgKeySlot.invitation_id == invitation.invitation.id)
@@ -94,13 +71,18 @@ def test_advocates_hold_no_key(network: Network, db: Session) -> None:
     )
 
 
-def test_invitation_slot_opens_with_the_token(network: Network, db: Session) -> None:
+def test_invitation_slot_opens_with_the_token_only(network: Network, db: Session) -> None:
     new = create_invitation(
-        db, network.brazil, role=MODERATOR, organisation_private_key=network.key(network.brazil)
+        db,
+        network.brazil,
+        username="mod",
+        role=MODERATOR,
+        organisation_keys={1: network.key(network.brazil)},
     )
     slot = db.scalars(select(OrgKeySlot).where(OrgKeySlot.invitation_id == new.invitation.id)).one()
-    aad = slot_associated_data(network.brazil.id, "invitation", 1)
-    assert crypto.decrypt(
-        crypto.token_wrapping_key(new.token), slot.wrapped_key, aad
-    ) == network.key(network.brazil)
+    assert open_slot(slot, crypto.token_keypair(new.token).private_key) == network.key(
+        network.brazil
+    )
+    with pytest.raises(crypto.DecryptionFailed):
+        open_slot(slot, crypto.token_keypair(crypto.new_token()).private_key)
     assert new.token.encode() not in new.invitation.token_hash

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reporter.attachments import storage
-from reporter.reports.models import Attachment, AttachmentChunk, Report, ReportRecipient
+from reporter.reports.models import Attachment, AttachmentChunk, Case, Report
 from reporter.reports.service import open_report
 from tests.conftest import Network, csrf_token, receipt_of, submit
 from tests.media import jpeg_with_gps
@@ -39,7 +39,9 @@ def test_submission_round_trip_in_every_language(
 
     report = db.scalars(select(Report)).one()
     assert report.language == language
-    assert report.status == "new"
+    primary = {case.organisation_id for case in report.cases if case.is_primary}
+    assert primary == {network.colombia.id}
+    assert {case.status for case in report.cases} == {"new"}
     content = open_report(db, report, network.colombia, network.key(network.colombia))
     assert content.narrative == NARRATIVES[language]
     assert content.country == "CO"
@@ -58,19 +60,14 @@ def test_report_is_routed_by_country_and_to_the_network_only_with_consent(
     submit(client, share_with_network=None)
     submit(client, share_with_network="y")
     recipients = [
-        {
-            row.organisation_id
-            for row in db.scalars(
-                select(ReportRecipient).where(ReportRecipient.report_id == report.id)
-            )
-        }
+        {row.organisation_id for row in db.scalars(select(Case).where(Case.report_id == report.id))}
         for report in db.scalars(select(Report))
     ]
     assert {network.brazil.id} in recipients
     assert {network.brazil.id, network.network.id} in recipients
 
     # The network can read what was shared with it; Colombia was never sent either.
-    shared = next(r for r in db.scalars(select(Report)) if len(r.recipients) == 2)
+    shared = next(r for r in db.scalars(select(Report)) if len(r.cases) == 2)
     assert open_report(db, shared, network.network, network.key(network.network)).narrative
     with pytest.raises(Exception, match=str(network.colombia.id)):
         open_report(db, shared, network.colombia, network.key(network.colombia))
@@ -82,7 +79,7 @@ def test_country_without_national_member_goes_to_the_network(
     response = submit(client, country="PE", region="PE-LIM", share_with_network=None)
     assert response.status_code == 200
     report = db.scalars(select(Report)).one()
-    assert [row.organisation_id for row in report.recipients] == [network.network.id]
+    assert [row.organisation_id for row in report.cases] == [network.network.id]
 
 
 def test_date_precision_follows_what_the_reporter_knows(
@@ -203,7 +200,7 @@ def test_storage_failure_midway_stores_nothing_and_keeps_the_text(
     assert "could not be saved" in page
     assert "Story that must not be lost" in page
     assert calls["n"] >= 2
-    for model in (Report, ReportRecipient, Attachment, AttachmentChunk):
+    for model in (Report, Case, Attachment, AttachmentChunk):
         assert db.scalar(select(func.count()).select_from(model)) == 0, model.__name__
 
 

@@ -1,4 +1,4 @@
-"""Staff accounts and invitations. Login secrets exist here only as verifiers and wrapped keys."""
+"""Staff accounts, invitations and sessions. Secrets exist here only as verifiers and sealed keys."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ ADVOCATE = "advocate"
 ROLES: tuple[str, ...] = (NETWORK_ADMIN, ORG_ADMIN, MODERATOR, ADVOCATE)
 # Advocates publish statistics; they never hold a key that opens a report.
 ROLES_WITH_REPORT_ACCESS: frozenset[str] = frozenset({NETWORK_ADMIN, ORG_ADMIN, MODERATOR})
+ADMIN_ROLES: frozenset[str] = frozenset({NETWORK_ADMIN, ORG_ADMIN})
 
 
 class StaffMember(Base):
@@ -27,14 +28,31 @@ class StaffMember(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(24))
+    language: Mapped[str] = mapped_column(String(8), default="en")
     password_salt: Mapped[bytes] = mapped_column(LargeBinary)
     password_verifier: Mapped[bytes] = mapped_column(LargeBinary)
-    # The TOTP secret, encrypted under the password-derived wrapping key.
-    totp_secret_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The member's own X25519 key: the public half receives org-key slots, the private half is
+    # stored wrapped under the password-derived key.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_secret_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    # The last accepted TOTP time step: a code is never accepted twice.
+    totp_last_step: Mapped[int] = mapped_column(default=0)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
     created_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def reads_reports(self) -> bool:
+        return self.role in ROLES_WITH_REPORT_ACCESS
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
 
 
 class Invitation(Base):
@@ -42,7 +60,34 @@ class Invitation(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(24))
+    # Set when the invitation resets the access of an existing account.
+    staff_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE")
+    )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[dt.datetime] = mapped_column()
     used: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class StaffSession(Base):
+    """A logged-in session. The unwrapped keys are stored encrypted under a secret that only the
+    staff member's cookie holds; the row keeps a hash of the session id."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    staff_member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    # "enrol" until TOTP is set up, then "full".
+    stage: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    last_seen_at: Mapped[dt.datetime] = mapped_column()
+    keys_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+
+    staff_member: Mapped[StaffMember] = relationship(lazy="joined")

@@ -1,26 +1,52 @@
-"""Staff accounts: creation with key slots, and invitations that carry a single-use key slot."""
+"""Staff accounts: invitations, passphrases, TOTP, login throttling and server-side sessions.
+
+Nothing here ever logs a passphrase, a TOTP code, a token or a key.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-import secrets
+import json
 import uuid
 from dataclasses import dataclass
 
 import pyotp
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from reporter import crypto
-from reporter.accounts.models import ROLES, ROLES_WITH_REPORT_ACCESS, Invitation, StaffMember
-from reporter.orgs.models import Organisation, OrgKeySlot
-from reporter.orgs.service import INVITATION, STAFF, slot_associated_data
+from reporter.accounts.models import ROLES, Invitation, StaffMember, StaffSession
+from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
+from reporter.orgs.service import add_slot, open_slot
 
 INVITATION_DAYS = 7
+MIN_PASSPHRASE_CHARS = 12
+MAX_PASSPHRASE_CHARS = 1024
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
 
 
 class AccountError(Exception):
-    """An account or invitation cannot be created as asked."""
+    """An account or invitation cannot be created or changed as asked."""
+
+
+class InvitationInvalid(AccountError):
+    """The invitation does not exist, was used, or has expired."""
+
+
+class LoginFailed(Exception):
+    """Wrong username, passphrase or code (deliberately not saying which)."""
+
+
+class AccountLocked(LoginFailed):
+    """Too many failed logins: the account waits before the next try."""
+
+
+class CodeRejected(Exception):
+    """A TOTP code that is wrong or was already used."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +61,76 @@ class NewInvitation:
     token: str
 
 
+@dataclass(frozen=True)
+class Unlocked:
+    """What a successful passphrase check opens: the organisation keys and the TOTP secret."""
+
+    member: StaffMember
+    org_keys: dict[int, bytes]
+    totp_secret: str
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def totp_associated_data(member_id: uuid.UUID) -> bytes:
     return b"reporter/totp/v1|" + member_id.bytes
+
+
+def _private_key_associated_data(member_id: uuid.UUID) -> bytes:
+    return b"reporter/staff-key/v1|" + member_id.bytes
+
+
+def passphrase_problems(passphrase: str, user_inputs: list[str]) -> list[str]:
+    """Stable keys for what is wrong with a passphrase; empty when it is good enough."""
+    if len(passphrase) < MIN_PASSPHRASE_CHARS:
+        return ["too_short"]
+    if len(passphrase) > MAX_PASSPHRASE_CHARS:
+        return ["too_long"]
+    # zxcvbn knows the most common and breached passwords, names, keyboard patterns and dates.
+    result = zxcvbn(passphrase[:100], user_inputs=[value for value in user_inputs if value])
+    return ["too_guessable"] if result["score"] < 3 else []
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(b"reporter/token/v1|" + token.encode("ascii", "replace")).digest()
+
+
+def _set_credentials(
+    member: StaffMember, passphrase: str, cost: crypto.Cost, totp_secret: str
+) -> bytes:
+    """Give the member a new passphrase, personal keypair and TOTP secret; return the new private key."""
+    salt = crypto.new_salt()
+    keys = crypto.derive_password_keys(passphrase, salt, cost)
+    personal = crypto.generate_keypair()
+    member.password_salt = salt
+    member.password_verifier = keys.verifier
+    member.public_key = personal.public_key
+    member.private_key_wrapped = crypto.encrypt(
+        keys.wrapping_key, personal.private_key, _private_key_associated_data(member.id)
+    )
+    member.totp_secret_wrapped = crypto.encrypt(
+        keys.wrapping_key, totp_secret.encode("ascii"), totp_associated_data(member.id)
+    )
+    member.totp_last_step = 0
+    member.failed_logins = 0
+    member.locked_until = None
+    return personal.private_key
+
+
+def _grant_slots(session: Session, member: StaffMember, org_keys: dict[int, bytes]) -> None:
+    organisation = member.organisation
+    for version, private_key in org_keys.items():
+        add_slot(
+            session,
+            organisation,
+            private_key,
+            holder=STAFF,
+            holder_public_key=member.public_key,
+            version=version,
+            staff_member_id=member.id,
+        )
 
 
 def create_staff_member(
@@ -49,87 +143,317 @@ def create_staff_member(
     organisation_private_key: bytes | None,
     cost: crypto.Cost,
     totp_secret: str | None = None,
+    totp_confirmed: bool = True,
 ) -> NewStaffMember:
-    """A staff member with a password, TOTP enrolled, and a key slot if the role reads reports."""
+    """A staff member made directly (demo, tests): passphrase set and TOTP enrolled."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
-    salt = crypto.new_salt()
-    password_keys = crypto.derive_password_keys(password, salt, cost)
-    member = StaffMember(
-        id=uuid.uuid4(),
-        organisation_id=organisation.id,
-        username=username,
-        role=role,
-        password_salt=salt,
-        password_verifier=password_keys.verifier,
-    )
-    totp_secret = totp_secret or pyotp.random_base32()
-    member.totp_secret_wrapped = crypto.encrypt(
-        password_keys.wrapping_key, totp_secret.encode("ascii"), totp_associated_data(member.id)
-    )
+    member = StaffMember(id=uuid.uuid4(), organisation=organisation, username=username, role=role)
+    secret = totp_secret or pyotp.random_base32()
+    _set_credentials(member, password, cost, secret)
+    member.totp_confirmed = totp_confirmed
     session.add(member)
     session.flush()
-    if role in ROLES_WITH_REPORT_ACCESS:
+    if member.reads_reports:
         if organisation_private_key is None:
             raise AccountError("this role needs the organisation's key")
-        session.add(
-            OrgKeySlot(
-                organisation_id=organisation.id,
-                kind=STAFF,
-                staff_member_id=member.id,
-                key_version=organisation.key_version,
-                wrapped_key=crypto.encrypt(
-                    password_keys.wrapping_key,
-                    organisation_private_key,
-                    slot_associated_data(organisation.id, STAFF, organisation.key_version),
-                ),
-            )
-        )
-        session.flush()
-    return NewStaffMember(member, totp_secret)
-
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(b"reporter/invitation-token/v1|" + token.encode("ascii")).digest()
+        _grant_slots(session, member, {organisation.key_version: organisation_private_key})
+    return NewStaffMember(member, secret)
 
 
 def create_invitation(
     session: Session,
     organisation: Organisation,
     *,
+    username: str,
     role: str,
-    organisation_private_key: bytes | None,
+    organisation_keys: dict[int, bytes] | None,
     now: dt.datetime | None = None,
+    member: StaffMember | None = None,
 ) -> NewInvitation:
-    """A single-use, expiring invitation; the token in its link unwraps the organisation key."""
+    """A single-use, expiring invitation; its token opens the organisation key slot it carries."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
-    token = secrets.token_urlsafe(32)
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise AccountError("a username is 1 to 80 characters")
+    existing = session.scalar(select(StaffMember).where(StaffMember.username == username))
+    if existing is not None and existing is not member:
+        raise AccountError("this username is taken")
+    token = crypto.new_token()
+    keypair = crypto.token_keypair(token)
     invitation = Invitation(
         id=uuid.uuid4(),
         organisation_id=organisation.id,
+        username=username,
         role=role,
+        staff_member_id=member.id if member else None,
         token_hash=token_hash(token),
-        expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+        public_key=keypair.public_key,
+        expires_at=(now or utcnow()) + dt.timedelta(days=INVITATION_DAYS),
     )
     session.add(invitation)
     session.flush()
-    if role in ROLES_WITH_REPORT_ACCESS:
-        if organisation_private_key is None:
+    if role in ("network_admin", "org_admin", "moderator"):
+        if not organisation_keys:
             raise AccountError("this role needs the organisation's key")
-        session.add(
-            OrgKeySlot(
-                organisation_id=organisation.id,
-                kind=INVITATION,
+        for version, private_key in organisation_keys.items():
+            add_slot(
+                session,
+                organisation,
+                private_key,
+                holder=INVITATION,
+                holder_public_key=keypair.public_key,
+                version=version,
                 invitation_id=invitation.id,
-                key_version=organisation.key_version,
-                wrapped_key=crypto.encrypt(
-                    crypto.token_wrapping_key(token),
-                    organisation_private_key,
-                    slot_associated_data(organisation.id, INVITATION, organisation.key_version),
-                ),
             )
-        )
-        session.flush()
     return NewInvitation(invitation, token)
+
+
+def find_invitation(session: Session, token: str, now: dt.datetime | None = None) -> Invitation:
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    if invitation is None or invitation.used or invitation.expires_at < (now or utcnow()):
+        raise InvitationInvalid
+    return invitation
+
+
+def accept_invitation(
+    session: Session, token: str, passphrase: str, cost: crypto.Cost, now: dt.datetime | None = None
+) -> StaffMember:
+    """Set the passphrase; the invitation's key slots are resealed to the member's own key."""
+    invitation = find_invitation(session, token, now)
+    token_private = crypto.token_keypair(token).private_key
+    slots = session.scalars(
+        select(OrgKeySlot).where(OrgKeySlot.invitation_id == invitation.id)
+    ).all()
+    org_keys = {slot.key_version: open_slot(slot, token_private) for slot in slots}
+
+    member = (
+        session.get(StaffMember, invitation.staff_member_id) if invitation.staff_member_id else None
+    )
+    if member is None:
+        member = StaffMember(
+            id=uuid.uuid4(),
+            organisation_id=invitation.organisation_id,
+            username=invitation.username,
+            role=invitation.role,
+        )
+        member.organisation = invitation.organisation
+        session.add(member)
+    else:
+        session.execute(delete(OrgKeySlot).where(OrgKeySlot.staff_member_id == member.id))
+        session.execute(delete(StaffSession).where(StaffSession.staff_member_id == member.id))
+        member.role = invitation.role
+    _set_credentials(member, passphrase, cost, pyotp.random_base32())
+    member.totp_confirmed = False
+    member.active = True
+    session.flush()
+    _grant_slots(session, member, org_keys)
+    for slot in slots:
+        session.delete(slot)
+    invitation.used = True
+    session.flush()
+    return member
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    passphrase: str,
+    code: str,
+    cost: crypto.Cost,
+    now: dt.datetime | None = None,
+) -> Unlocked:
+    """Check passphrase and (once enrolled) TOTP code; open the member's organisation keys."""
+    now = now or utcnow()
+    member = session.scalar(select(StaffMember).where(StaffMember.username == username.strip()))
+    if member is None:
+        # Spend the same work as a real check, so timing does not tell which usernames exist.
+        crypto.derive_password_keys(passphrase, b"\x00" * crypto.kdf.SALT_BYTES, cost)
+        raise LoginFailed
+    if member.locked_until is not None and member.locked_until > now:
+        raise AccountLocked
+    keys = crypto.derive_password_keys(passphrase, member.password_salt, cost)
+    if not crypto.verifier_matches(member.password_verifier, keys.verifier) or not member.active:
+        _count_failure(member, now)
+        raise LoginFailed
+    totp_secret = crypto.decrypt(
+        keys.wrapping_key, member.totp_secret_wrapped, totp_associated_data(member.id)
+    )
+    if member.totp_confirmed:
+        try:
+            accept_code(member, totp_secret.decode("ascii"), code, now)
+        except CodeRejected:
+            _count_failure(member, now)
+            raise LoginFailed from None
+    member.failed_logins = 0
+    member.locked_until = None
+    personal_private = crypto.decrypt(
+        keys.wrapping_key, member.private_key_wrapped, _private_key_associated_data(member.id)
+    )
+    slots = session.scalars(select(OrgKeySlot).where(OrgKeySlot.staff_member_id == member.id)).all()
+    org_keys = {slot.key_version: open_slot(slot, personal_private) for slot in slots}
+    session.flush()
+    return Unlocked(member, org_keys, totp_secret.decode("ascii"))
+
+
+def _count_failure(member: StaffMember, now: dt.datetime) -> None:
+    member.failed_logins += 1
+    if member.failed_logins >= MAX_FAILED_LOGINS:
+        member.locked_until = now + LOCKOUT
+        member.failed_logins = 0
+
+
+def accept_code(member: StaffMember, totp_secret: str, code: str, now: dt.datetime) -> None:
+    """Accept a TOTP code once: a code (or an older one) already used is refused."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    totp = pyotp.TOTP(totp_secret)
+    timestamp = int(now.replace(tzinfo=dt.UTC).timestamp())
+    current_step = timestamp // totp.interval
+    for step in (current_step - 1, current_step, current_step + 1):
+        if (
+            step > member.totp_last_step
+            and len(code) == totp.digits
+            and totp.verify(code, for_time=step * totp.interval)
+        ):
+            member.totp_last_step = step
+            return
+    raise CodeRejected
+
+
+def confirm_totp(
+    member: StaffMember, totp_secret: str, code: str, now: dt.datetime | None = None
+) -> None:
+    """Finish enrolment with a first valid code."""
+    accept_code(member, totp_secret, code, now or utcnow())
+    member.totp_confirmed = True
+
+
+def totp_uri(member: StaffMember, totp_secret: str, issuer: str) -> str:
+    return pyotp.TOTP(totp_secret).provisioning_uri(name=member.username, issuer_name=issuer)
+
+
+# Sessions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: dt.timedelta
+    absolute: dt.timedelta
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    record: StaffSession
+    org_keys: dict[int, bytes]
+    totp_secret: str
+
+    @property
+    def member(self) -> StaffMember:
+        return self.record.staff_member
+
+
+def _session_key(secret: str) -> bytes:
+    return crypto.derive_subkey(secret.encode("ascii"), b"staff-session")
+
+
+def start_session(session: Session, unlocked: Unlocked, now: dt.datetime | None = None) -> str:
+    """Store the unlocked keys encrypted under a fresh secret; return the cookie value."""
+    now = now or utcnow()
+    session_id, secret = crypto.new_token(), crypto.new_token()
+    id_hash = token_hash(session_id)
+    payload = json.dumps(
+        {
+            "org_keys": {
+                str(v): base64.b64encode(k).decode() for v, k in unlocked.org_keys.items()
+            },
+            "totp_secret": unlocked.totp_secret,
+        }
+    ).encode()
+    session.add(
+        StaffSession(
+            id_hash=id_hash,
+            staff_member_id=unlocked.member.id,
+            stage="full" if unlocked.member.totp_confirmed else "enrol",
+            created_at=now,
+            last_seen_at=now,
+            keys_encrypted=crypto.encrypt(_session_key(secret), payload, id_hash),
+        )
+    )
+    session.flush()
+    return f"{session_id}.{secret}"
+
+
+def load_session(
+    session: Session, cookie: str, limits: SessionLimits, now: dt.datetime | None = None
+) -> ActiveSession | None:
+    """The session the cookie opens, or None; expired sessions are deleted with their keys."""
+    now = now or utcnow()
+    session_id, _, secret = cookie.partition(".")
+    if not session_id or not secret:
+        return None
+    record = session.get(StaffSession, token_hash(session_id))
+    if record is None:
+        return None
+    expired = now - record.last_seen_at > limits.idle or now - record.created_at > limits.absolute
+    if expired or not record.staff_member.active:
+        session.delete(record)
+        session.flush()
+        return None
+    try:
+        payload = json.loads(
+            crypto.decrypt(_session_key(secret), record.keys_encrypted, record.id_hash)
+        )
+    except crypto.DecryptionFailed:
+        return None
+    record.last_seen_at = now
+    org_keys = {int(v): base64.b64decode(k) for v, k in payload["org_keys"].items()}
+    return ActiveSession(record, org_keys, payload["totp_secret"])
+
+
+def end_session(session: Session, active: ActiveSession) -> None:
+    """Logout: the row, and with it the encrypted keys, is gone."""
+    session.delete(active.record)
+    session.flush()
+
+
+def purge_expired_sessions(
+    session: Session, limits: SessionLimits, now: dt.datetime | None = None
+) -> int:
+    now = now or utcnow()
+    result = session.execute(
+        delete(StaffSession).where(
+            (StaffSession.last_seen_at < now - limits.idle)
+            | (StaffSession.created_at < now - limits.absolute)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def disable_member(session: Session, member: StaffMember) -> None:
+    """No more logins; open sessions end at once."""
+    member.active = False
+    session.execute(delete(StaffSession).where(StaffSession.staff_member_id == member.id))
+    session.flush()
+
+
+def reset_access(
+    session: Session,
+    member: StaffMember,
+    organisation_keys: dict[int, bytes] | None,
+    now: dt.datetime | None = None,
+) -> NewInvitation:
+    """Re-invite a member who lost their passphrase or device: old credentials stop working."""
+    session.execute(delete(OrgKeySlot).where(OrgKeySlot.staff_member_id == member.id))
+    disable_member(session, member)
+    return create_invitation(
+        session,
+        member.organisation,
+        username=member.username,
+        role=member.role,
+        organisation_keys=organisation_keys,
+        now=now,
+        member=member,
+    )

@@ -1,6 +1,6 @@
 """The only place that touches keys and ciphers. Everything else calls these functions."""
 
-from reporter.crypto.aead import decrypt, encrypt, new_key
+from reporter.crypto.aead import decrypt, derive_subkey, encrypt, mac, new_key
 from reporter.crypto.errors import (
     CryptoError,
     DecryptionFailed,
@@ -19,8 +19,15 @@ from reporter.crypto.kdf import (
     normalise_receipt,
     verifier_matches,
 )
-from reporter.crypto.recovery import new_recovery_key, recovery_wrapping_key, token_wrapping_key
-from reporter.crypto.sealing import OrgKeypair, generate_keypair, public_key_of, seal, unseal
+from reporter.crypto.recovery import new_recovery_key, new_token, recovery_keypair, token_keypair
+from reporter.crypto.sealing import (
+    OrgKeypair,
+    generate_keypair,
+    keypair_from_secret,
+    public_key_of,
+    seal,
+    unseal,
+)
 from reporter.crypto.streams import CHUNK_BYTES, decrypt_chunks, encrypt_chunks
 
 __all__ = [
@@ -37,19 +44,23 @@ __all__ = [
     "decrypt_chunks",
     "derive_password_keys",
     "derive_receipt_keys",
+    "derive_subkey",
     "encrypt",
     "encrypt_chunks",
     "format_receipt",
     "generate_keypair",
+    "keypair_from_secret",
+    "mac",
     "new_key",
     "new_receipt",
     "new_recovery_key",
     "new_salt",
+    "new_token",
     "normalise_receipt",
     "public_key_of",
-    "recovery_wrapping_key",
+    "recovery_keypair",
     "seal",
-    "token_wrapping_key",
+    "token_keypair",
     "unseal",
     "verifier_matches",
 ]

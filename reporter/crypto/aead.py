@@ -33,3 +33,24 @@ def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
         return ChaCha20Poly1305(key).decrypt(nonce, sealed, associated_data)
     except InvalidTag as exc:
         raise DecryptionFailed("authentication failed") from exc
+
+
+def derive_subkey(secret: bytes, purpose: bytes) -> bytes:
+    """An independent 256-bit key for one purpose, derived from a secret (HKDF-SHA256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=KEY_BYTES,
+        salt=None,
+        info=b"reporter/subkey/v1|" + purpose,
+    ).derive(secret)
+
+
+def mac(key: bytes, data: bytes) -> bytes:
+    """HMAC-SHA256."""
+    import hmac
+    from hashlib import sha256
+
+    return hmac.new(key, data, sha256).digest()

@@ -74,3 +74,16 @@ def unseal(recipient_private: bytes, sealed: bytes, associated_data: bytes) -> b
         raise DecryptionFailed("invalid ephemeral key") from exc
     kek = _kek(shared, ephemeral_public, public_key_of(recipient_private))
     return aead.decrypt(kek, ciphertext, associated_data)
+
+
+def keypair_from_secret(secret: bytes, purpose: bytes) -> OrgKeypair:
+    """A keypair derived from a secret (recovery key, invitation token): its holder can rebuild it,
+    and anything may be sealed to its public half without knowing the secret."""
+    seed = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"reporter/keypair/v1|" + purpose
+    ).derive(secret)
+    private = X25519PrivateKey.from_private_bytes(seed)
+    return OrgKeypair(
+        private_key=seed,
+        public_key=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+    )

@@ -66,11 +66,14 @@ class Thread:
 
     @property
     def reporter_status(self) -> str:
-        return REPORTER_STATUS.get(self.report.status, "received")
+        if self.report.withdrawn:
+            return "withdrawn"
+        primary = next((case for case in self.report.cases if case.is_primary), None)
+        return REPORTER_STATUS.get(primary.status if primary else "new", "received")
 
     @property
     def is_open(self) -> bool:
-        return self.report.status != "withdrawn"
+        return not self.report.withdrawn
 
 
 def message_associated_data(report: Report, author: str) -> bytes:
@@ -158,14 +161,17 @@ def add_reporter_message(
     if not thread.is_open:
         raise ThreadClosed
     message = _add_message(session, thread.report, thread.thread_key, REPORTER, text, files, today)
-    thread.report.unread_replies += 1
+    for case in thread.report.cases:
+        case.unread_replies += 1
     session.flush()
     return message
 
 
 def withdraw_report(session: Session, thread: Thread) -> None:
-    """The reporter withdraws the report; staff see it as withdrawn."""
-    thread.report.status = "withdrawn"
+    """The reporter withdraws the report; every receiving organisation sees it as withdrawn."""
+    thread.report.withdrawn = True
+    for case in thread.report.cases:
+        case.status = "withdrawn"
     session.flush()
 
 
@@ -180,7 +186,7 @@ def add_staff_message(
     """Staff of a recipient organisation write into the receipt thread, if the reporter allowed it."""
     if not open_report(session, report, organisation, private_key).allow_replies:
         raise RepliesNotAllowed
-    if report.status == "withdrawn":
+    if report.withdrawn:
         raise ThreadClosed
     thread_key = open_thread_key(session, report, organisation, private_key)
     return _add_message(session, report, thread_key, STAFF, text, [], today)

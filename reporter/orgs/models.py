@@ -1,4 +1,4 @@
-"""Organisations of the network, the countries they cover, and their wrapped private keys."""
+"""Organisations of the network, the countries they cover, their keys and retention rules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from reporter.db import Base
 NETWORK = "network"
 NATIONAL = "national"
 
+# Who holds a key slot.
+RECOVERY = "recovery"
+STAFF = "staff"
+INVITATION = "invitation"
+
 
 class Organisation(Base):
     __tablename__ = "organisations"
@@ -23,6 +28,12 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(16))
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     key_version: Mapped[int] = mapped_column(default=1)
+    # Set while `reporter keys rotate` runs: new reports are sealed to the next key already.
+    next_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recovery_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Retention, in days; None keeps forever.
+    purge_spam_after_days: Mapped[int | None] = mapped_column(default=30)
+    purge_closed_content_after_days: Mapped[int | None] = mapped_column(default=None)
     created_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
 
     countries: Mapped[list[OrganisationCountry]] = relationship(
@@ -32,6 +43,13 @@ class Organisation(Base):
     @property
     def country_codes(self) -> list[str]:
         return sorted(c.country_code for c in self.countries)
+
+    @property
+    def intake_key(self) -> tuple[bytes, int]:
+        """The public key new reports are sealed to, and its version."""
+        if self.next_public_key is not None:
+            return self.next_public_key, self.key_version + 1
+        return self.public_key, self.key_version
 
 
 class OrganisationCountry(Base):
@@ -46,7 +64,8 @@ class OrganisationCountry(Base):
 
 
 class OrgKeySlot(Base):
-    """The organisation private key wrapped under one staff password, the recovery key or an invitation."""
+    """The organisation private key sealed to one holder's public key: a staff member, the
+    recovery key or an invitation. Sealing to public keys lets rotation rewrap every slot."""
 
     __tablename__ = "org_key_slots"
 
@@ -54,7 +73,7 @@ class OrgKeySlot(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(String(16))
     staff_member_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
     )
@@ -62,4 +81,4 @@ class OrgKeySlot(Base):
         ForeignKey("invitations.id", ondelete="CASCADE"), index=True
     )
     key_version: Mapped[int] = mapped_column(default=1)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)

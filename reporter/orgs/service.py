@@ -10,12 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter import crypto
-from reporter.orgs.models import NATIONAL, NETWORK, Organisation, OrganisationCountry, OrgKeySlot
+from reporter.orgs.models import (
+    NATIONAL,
+    NETWORK,
+    RECOVERY,
+    Organisation,
+    OrganisationCountry,
+    OrgKeySlot,
+)
 from reporter.vocabulary.places import is_country
-
-RECOVERY = "recovery"
-STAFF = "staff"
-INVITATION = "invitation"
 
 
 class OrganisationError(Exception):
@@ -48,6 +51,43 @@ def slot_associated_data(organisation_id: uuid.UUID, kind: str, version: int) ->
     )
 
 
+def add_slot(
+    session: Session,
+    organisation: Organisation,
+    private_key: bytes,
+    *,
+    holder: str,
+    holder_public_key: bytes,
+    version: int | None = None,
+    staff_member_id: uuid.UUID | None = None,
+    invitation_id: uuid.UUID | None = None,
+) -> OrgKeySlot:
+    """Seal the organisation private key (of the given version) to a holder's public key."""
+    version = version or organisation.key_version
+    slot = OrgKeySlot(
+        organisation_id=organisation.id,
+        holder=holder,
+        staff_member_id=staff_member_id,
+        invitation_id=invitation_id,
+        key_version=version,
+        sealed_key=crypto.seal(
+            holder_public_key, private_key, slot_associated_data(organisation.id, holder, version)
+        ),
+    )
+    session.add(slot)
+    session.flush()
+    return slot
+
+
+def open_slot(slot: OrgKeySlot, holder_private_key: bytes) -> bytes:
+    """The organisation private key from a slot, with the holder's private key."""
+    return crypto.unseal(
+        holder_private_key,
+        slot.sealed_key,
+        slot_associated_data(slot.organisation_id, slot.holder, slot.key_version),
+    )
+
+
 def create_organisation(
     session: Session, *, name: str, slug: str, kind: str, countries: list[str]
 ) -> NewOrganisation:
@@ -66,27 +106,26 @@ def create_organisation(
         raise OrganisationError(f"an organisation called {slug!r} exists already")
 
     keypair = crypto.generate_keypair()
+    recovery_key = crypto.new_recovery_key()
+    recovery = crypto.recovery_keypair(recovery_key)
     organisation = Organisation(
-        id=uuid.uuid4(), name=name, slug=slug, kind=kind, public_key=keypair.public_key
+        id=uuid.uuid4(),
+        name=name,
+        slug=slug,
+        kind=kind,
+        public_key=keypair.public_key,
+        recovery_public_key=recovery.public_key,
     )
     organisation.countries = [OrganisationCountry(country_code=code) for code in codes]
     session.add(organisation)
     session.flush()
-
-    recovery_key = crypto.new_recovery_key()
-    session.add(
-        OrgKeySlot(
-            organisation_id=organisation.id,
-            kind=RECOVERY,
-            key_version=organisation.key_version,
-            wrapped_key=crypto.encrypt(
-                crypto.recovery_wrapping_key(recovery_key),
-                keypair.private_key,
-                slot_associated_data(organisation.id, RECOVERY, organisation.key_version),
-            ),
-        )
+    add_slot(
+        session,
+        organisation,
+        keypair.private_key,
+        holder=RECOVERY,
+        holder_public_key=recovery.public_key,
     )
-    session.flush()
     return NewOrganisation(organisation, keypair.private_key, recovery_key)
 
 
@@ -97,17 +136,13 @@ def open_with_recovery_key(
     slot = session.scalar(
         select(OrgKeySlot).where(
             OrgKeySlot.organisation_id == organisation.id,
-            OrgKeySlot.kind == RECOVERY,
+            OrgKeySlot.holder == RECOVERY,
             OrgKeySlot.key_version == organisation.key_version,
         )
     )
     if slot is None:
         raise OrganisationError("the organisation has no recovery slot")
-    return crypto.decrypt(
-        crypto.recovery_wrapping_key(recovery_key),
-        slot.wrapped_key,
-        slot_associated_data(organisation.id, RECOVERY, slot.key_version),
-    )
+    return open_slot(slot, crypto.recovery_keypair(recovery_key).private_key)
 
 
 def network(session: Session) -> Organisation | None:

@@ -31,37 +31,34 @@ class InstanceValue(Base):
 
 
 class Report(Base):
+    """What the reporter sent. Each receiving organisation works on it as its own Case."""
+
     __tablename__ = "reports"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    priority: Mapped[str] = mapped_column(String(16), default="normal")
-    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
-    )
     # Day only: a precise time could be matched against network logs elsewhere.
     received_on: Mapped[dt.date] = mapped_column(index=True)
-    language: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8), index=True)
     lookup_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Emptied by retention once a closed case's raw content may go; the coding stays.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The message-thread key, wrapped under the key the receipt derives.
     thread_key_for_reporter: Mapped[bytes] = mapped_column(LargeBinary)
     attachment_count: Mapped[int] = mapped_column(default=0)
-    unread_replies: Mapped[int] = mapped_column(default=0)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
 
-    recipients: Mapped[list[ReportRecipient]] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
-    )
+    cases: Mapped[list[Case]] = relationship(back_populates="report", cascade="all, delete-orphan")
     messages: Mapped[list[Message]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="Message.id"
     )
 
 
-class ReportRecipient(Base):
-    """The report's content key and thread key, each sealed to one organisation's public key."""
+class Case(Base):
+    """One receiving organisation's work on a report: its workflow in the clear, and the report's
+    keys sealed to the organisation (content, message thread, and the case key for staff writing)."""
 
-    __tablename__ = "report_recipients"
+    __tablename__ = "cases"
 
     report_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
@@ -69,11 +66,41 @@ class ReportRecipient(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id"), primary_key=True, index=True
     )
+    # The national organisation (or the network where it receives alone): its status is what the
+    # reporter sees.
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
+    )
+    unread_replies: Mapped[int] = mapped_column(default=0)
+    closed_on: Mapped[dt.date | None] = mapped_column()
+    # Copied from the report so the queue filters and sorts on one table.
+    received_on: Mapped[dt.date] = mapped_column(index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    indexed: Mapped[bool] = mapped_column(default=False)
     key_version: Mapped[int] = mapped_column(default=1)
     sealed_content_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_thread_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
 
-    report: Mapped[Report] = relationship(back_populates="recipients")
+    report: Mapped[Report] = relationship(back_populates="cases")
+
+
+class IndexToken(Base):
+    """Blind index for filtering encrypted fields (country, violation type): keyed hashes made
+    with the case key's organisation-wide index key, which only logged-in staff hold."""
+
+    __tablename__ = "index_tokens"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True
+    )
+    token: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True, index=True)
 
 
 class Message(Base):

@@ -19,7 +19,7 @@ from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
 from reporter.orgs.models import Organisation
 from reporter.orgs.service import recipients_for
-from reporter.reports.models import InstanceValue, Report, ReportRecipient
+from reporter.reports.models import Case, InstanceValue, Report
 
 RECEIPT_SALT = "receipt_salt"
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -128,10 +128,11 @@ def submit_report(
 
     savepoint = session.begin_nested()
     try:
+        received_on = today or dt.date.today()
         report = Report(
             id=report_id,
             reference=_new_reference(session),
-            received_on=today or dt.date.today(),
+            received_on=received_on,
             language=content.language,
             lookup_id=receipt_keys.lookup_id,
             content=b"",
@@ -149,8 +150,10 @@ def submit_report(
         report.content = crypto.encrypt(
             content_key, _to_json(asdict(content)), content_associated_data(report_id)
         )
-        for organisation in recipients:
-            session.add(_recipient_row(report_id, organisation, content_key, thread_key))
+        for position, organisation in enumerate(recipients):
+            case = _new_case(report, organisation, content_key, thread_key)
+            case.is_primary = position == 0
+            session.add(case)
         session.flush()
     except Exception as exc:
         savepoint.rollback()
@@ -159,23 +162,26 @@ def submit_report(
     return SubmittedReport(report=report, receipt=receipt)
 
 
-def _recipient_row(
-    report_id: uuid.UUID, organisation: Organisation, content_key: bytes, thread_key: bytes
-) -> ReportRecipient:
-    return ReportRecipient(
-        report_id=report_id,
+def _new_case(
+    report: Report, organisation: Organisation, content_key: bytes, thread_key: bytes
+) -> Case:
+    """The organisation's case on a new report, with the report's keys sealed to it."""
+    public_key, version = organisation.intake_key
+
+    def sealed(key: bytes, purpose: str) -> bytes:
+        return crypto.seal(
+            public_key, key, sealed_key_associated_data(report.id, organisation.id, purpose)
+        )
+
+    return Case(
+        report_id=report.id,
         organisation_id=organisation.id,
-        key_version=organisation.key_version,
-        sealed_content_key=crypto.seal(
-            organisation.public_key,
-            content_key,
-            sealed_key_associated_data(report_id, organisation.id, "content"),
-        ),
-        sealed_thread_key=crypto.seal(
-            organisation.public_key,
-            thread_key,
-            sealed_key_associated_data(report_id, organisation.id, "thread"),
-        ),
+        received_on=report.received_on,
+        language=report.language,
+        key_version=version,
+        sealed_content_key=sealed(content_key, "content"),
+        sealed_thread_key=sealed(thread_key, "thread"),
+        sealed_case_key=sealed(crypto.new_key(), "case"),
     )
 
 
@@ -187,23 +193,38 @@ class NotARecipient(Exception):
     """The organisation was not sent this report."""
 
 
-def _recipient(session: Session, report: Report, organisation: Organisation) -> ReportRecipient:
-    row = session.get(ReportRecipient, (report.id, organisation.id))
-    if row is None:
+class ContentPurged(Exception):
+    """Retention removed the raw content of this report; its coding remains."""
+
+
+def case_of(session: Session, report: Report, organisation: Organisation) -> Case:
+    case = session.get(Case, (report.id, organisation.id))
+    if case is None:
         raise NotARecipient(str(organisation.id))
-    return row
+    return case
+
+
+def open_case_key(case: Case, private_key: bytes, purpose: str) -> bytes:
+    """One of the report keys sealed to the case's organisation: content, thread or case."""
+    return crypto.unseal(
+        private_key,
+        {
+            "content": case.sealed_content_key,
+            "thread": case.sealed_thread_key,
+            "case": case.sealed_case_key,
+        }[purpose],
+        sealed_key_associated_data(case.report_id, case.organisation_id, purpose),
+    )
 
 
 def open_report(
     session: Session, report: Report, organisation: Organisation, private_key: bytes
 ) -> ReportContent:
     """Decrypt a report for staff of a recipient organisation holding its private key."""
-    row = _recipient(session, report, organisation)
-    content_key = crypto.unseal(
-        private_key,
-        row.sealed_content_key,
-        sealed_key_associated_data(report.id, organisation.id, "content"),
-    )
+    case = case_of(session, report, organisation)
+    if report.content is None:
+        raise ContentPurged(str(report.id))
+    content_key = open_case_key(case, private_key, "content")
     data = json.loads(
         crypto.decrypt(content_key, report.content, content_associated_data(report.id))
     )
@@ -214,12 +235,7 @@ def open_thread_key(
     session: Session, report: Report, organisation: Organisation, private_key: bytes
 ) -> bytes:
     """The message-thread key of a report, for staff of a recipient organisation."""
-    row = _recipient(session, report, organisation)
-    return crypto.unseal(
-        private_key,
-        row.sealed_thread_key,
-        sealed_key_associated_data(report.id, organisation.id, "thread"),
-    )
+    return open_case_key(case_of(session, report, organisation), private_key, "thread")
 
 
 def attachment_key(ref: AttachmentRef) -> bytes:
