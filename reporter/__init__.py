@@ -47,8 +47,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     templating.init_app(app)
 
     from reporter import public
+    from reporter.admin import views as admin_views
+    from reporter.moderation import views as moderation_views
+    from reporter.staff import views as staff_views
 
     public.init_app(app)
+    staff_views.init_app(app)
+    moderation_views.init_app(app)
+    admin_views.init_app(app)
 
     from reporter import cli
 

@@ -146,10 +146,99 @@ def demo_command(as_json: bool) -> None:
             click.echo(f"  {item['country']}: {item['receipt']}")
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the whole chain; exit 1 if any entry was edited, deleted, inserted or reordered."""
+    from reporter.audit.service import audit_key, verify
+
+    session = new_session()
+    try:
+        problems = verify(session, audit_key(current_settings().secret_key))
+    finally:
+        session.close()
+    if problems:
+        for problem in problems:
+            click.echo(f"entry {problem.entry_id}: {problem.what}", err=True)
+        raise SystemExit(1)
+    click.echo("audit log intact")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Organisation keys: recovery and rotation."""
+
+
+@keys_group.command("recover")
+@click.argument("organisation")
+@click.option(
+    "--admin", "admin_username", required=True, help="Username for the restored administrator."
+)
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True)
+@click.option(
+    "--recovery-key", prompt=True, hide_input=True, help="The organisation's recovery key."
+)
+@with_appcontext
+def keys_recover(organisation: str, admin_username: str, url: str, recovery_key: str) -> None:
+    """Restore access when every password is lost: the recovery key opens the organisation key,
+    and a new administrator invitation is made with it."""
+    from sqlalchemy import select
+
+    from reporter.accounts.models import NETWORK_ADMIN, ORG_ADMIN, StaffMember
+    from reporter.accounts.service import AccountError, create_invitation, reset_access
+    from reporter.audit.service import audit_key, record
+    from reporter.orgs.models import NETWORK, Organisation
+    from reporter.orgs.service import open_with_recovery_key
+
+    session = new_session()
+    try:
+        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
+        if org is None:
+            raise click.ClickException(f"no organisation {organisation!r}")
+        try:
+            private_key = open_with_recovery_key(session, org, recovery_key)
+        except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
+            raise click.ClickException(
+                "this recovery key does not open that organisation"
+            ) from error
+        keys = {org.key_version: private_key}
+        existing = session.scalar(select(StaffMember).where(StaffMember.username == admin_username))
+        role = NETWORK_ADMIN if org.kind == NETWORK else ORG_ADMIN
+        try:
+            if existing is not None and existing.organisation_id == org.id:
+                invitation = reset_access(session, existing, keys)
+            else:
+                invitation = create_invitation(
+                    session, org, username=admin_username, role=role, organisation_keys=keys
+                )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        record(
+            session,
+            audit_key(current_settings().secret_key),
+            action="recovery_key_used",
+            organisation_id=org.id,
+            actor_name="reporter keys recover",
+            target=admin_username,
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Invitation for {admin_username!r} (single use, valid 7 days):")
+    click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(keys_group)
 
 
 def main() -> None:

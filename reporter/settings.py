@@ -54,6 +54,10 @@ class Settings:
     csrf_time_limit_seconds: int = 4 * 3600
     # Public request logging is off: the anonymity promise depends on it.
     log_public_requests: bool = False
+    staff_idle_minutes: int = 30
+    staff_absolute_hours: int = 12
+    login_rate_limit: str = "10 per minute; 100 per day"
+    queue_page_size: int = 50
     receipt_time_cost: int = 2
     receipt_memory_kib: int = 65536
     password_time_cost: int = 3

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 
-from reporter import vocabulary
+from reporter import labels, vocabulary
 from reporter.context import current_settings
 from reporter.i18n import LANGUAGE_NAMES, current_language, text_direction
+from reporter.reports.service import ReportContent
+from reporter.vocabulary import places
 
-STATUS_LABELS = {
-    "received": _l("Received, waiting to be read"),
-    "in_review": _l("Being read by staff"),
-    "in_progress": _l("Staff are working on it"),
-    "closed": _l("Closed"),
-    "withdrawn": _l("Withdrawn by you"),
-}
+
+def incident_date(content: ReportContent) -> str:
+    """The incident date as precisely as the reporter knew it, in the page's language."""
+    if content.incident_year is None:
+        return "—"
+    month = content.incident_month or 1
+    day = content.incident_day or 1
+    date = dt.date(content.incident_year, month, day)
+    if content.incident_day:
+        text = format_date(date, "long")
+    elif content.incident_month:
+        text = format_date(date, "MMMM y")
+    else:
+        text = str(content.incident_year)
+    return (
+        str(_l("ongoing, since %(date)s", date=text))
+        if content.date_precision == "ongoing"
+        else text
+    )
+
+
+def region_label(country: str, code: str, language: str) -> str:
+    return dict(places.regions(country, language)).get(code, code)
+
+
+def yes_no(value: bool) -> str:
+    return str(_l("yes") if value else _l("no"))
+
 
 # Pages reached only by a form post: switching language there leads to the form's start.
 _POST_ONLY_FALLBACK = {"followup": "followup.login", "reports": "reports.start"}
@@ -48,6 +73,22 @@ def init_app(app: Flask) -> None:
             "text_direction": text_direction,
             "switch_language_url": switch_language_url,
             "vocabulary": vocabulary,
-            "status_labels": STATUS_LABELS,
+            "status_labels": labels.REPORTER_STATUS_LABELS,
+            "case_status_labels": labels.CASE_STATUS_LABELS,
+            "priority_labels": labels.PRIORITY_LABELS,
+            "role_labels": labels.ROLE_LABELS,
+            "passphrase_messages": labels.PASSPHRASE_MESSAGES,
+            "violation_labels": labels.VIOLATION_LABELS,
+            "perpetrator_labels": labels.PERPETRATOR_LABELS,
+            "location_labels": labels.LOCATION_LABELS,
+            "population_labels": labels.POPULATION_LABELS,
+            "relation_labels": labels.RELATION_LABELS,
+            "protection_labels": labels.PROTECTION_LABELS,
+            "reason_labels": labels.REASON_LABELS,
+            "incident_date": incident_date,
+            "region_label": region_label,
+            "country_name": places.country_name,
+            "yes_no": yes_no,
+            "csrf_token": generate_csrf,
             "format_date": format_date,
         }

@@ -42,6 +42,7 @@ def make_settings(instance: Path, **overrides: Any) -> Any:
         "receipt_min_seconds": 0.0,
         "submit_rate_limit": "1000 per minute",
         "receipt_rate_limit": "1000 per minute",
+        "login_rate_limit": "1000 per minute",
         **FAST,
     }
     if TEST_DATABASE_URL:

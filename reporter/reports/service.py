@@ -221,7 +221,11 @@ def open_report(
     session: Session, report: Report, organisation: Organisation, private_key: bytes
 ) -> ReportContent:
     """Decrypt a report for staff of a recipient organisation holding its private key."""
-    case = case_of(session, report, organisation)
+    return decrypt_content(case_of(session, report, organisation), report, private_key)
+
+
+def decrypt_content(case: Case, report: Report, private_key: bytes) -> ReportContent:
+    """Decrypt a report through a case already loaded (the queue decrypts a page of them)."""
     if report.content is None:
         raise ContentPurged(str(report.id))
     content_key = open_case_key(case, private_key, "content")

@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("report_id", sa.Uuid(), nullable=False),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("token", sa.LargeBinary(), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -113,7 +114,11 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("index_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_index_tokens_token"), ["token"], unique=False)
+        batch_op.create_index(
+            "ix_index_tokens_org_token_received",
+            ["organisation_id", "token", "received_on"],
+            unique=False,
+        )
 
     op.create_table(
         "messages",
@@ -209,6 +214,7 @@ def upgrade() -> None:
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column("priority_rank", sa.Integer(), nullable=False),
         sa.Column("assignee_id", sa.Uuid(), nullable=True),
         sa.Column("unread_replies", sa.Integer(), nullable=False),
         sa.Column("closed_on", sa.Date(), nullable=True),
@@ -240,12 +246,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_assignee_id"), ["assignee_id"], unique=False)
+        batch_op.create_index("ix_cases_org_indexed", ["organisation_id", "indexed"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_cases_organisation_id"), ["organisation_id"], unique=False
+            "ix_cases_org_rank_received",
+            ["organisation_id", "priority_rank", "received_on"],
+            unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_cases_priority"), ["priority"], unique=False)
+        batch_op.create_index(
+            "ix_cases_org_received", ["organisation_id", "received_on"], unique=False
+        )
+        batch_op.create_index(
+            "ix_cases_org_status_received",
+            ["organisation_id", "status", "received_on"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_cases_received_on"), ["received_on"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_status"), ["status"], unique=False)
 
     op.create_table(
         "invitations",
@@ -401,10 +416,11 @@ def downgrade() -> None:
 
     op.drop_table("invitations")
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cases_status"))
         batch_op.drop_index(batch_op.f("ix_cases_received_on"))
-        batch_op.drop_index(batch_op.f("ix_cases_priority"))
-        batch_op.drop_index(batch_op.f("ix_cases_organisation_id"))
+        batch_op.drop_index("ix_cases_org_status_received")
+        batch_op.drop_index("ix_cases_org_received")
+        batch_op.drop_index("ix_cases_org_rank_received")
+        batch_op.drop_index("ix_cases_org_indexed")
         batch_op.drop_index(batch_op.f("ix_cases_assignee_id"))
 
     op.drop_table("cases")
@@ -423,7 +439,7 @@ def downgrade() -> None:
 
     op.drop_table("messages")
     with op.batch_alter_table("index_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_index_tokens_token"))
+        batch_op.drop_index("ix_index_tokens_org_token_received")
 
     op.drop_table("index_tokens")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:

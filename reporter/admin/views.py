@@ -1,0 +1,178 @@
+"""Administration: people of the organisation (invite, disable, reset access) and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Flask, abort, render_template, request, url_for
+from sqlalchemy import select
+
+from reporter.accounts import service as accounts
+from reporter.accounts.models import (
+    ADMIN_ROLES,
+    ADVOCATE,
+    MODERATOR,
+    NETWORK_ADMIN,
+    ORG_ADMIN,
+    Invitation,
+    StaffMember,
+)
+from reporter.admin.forms import InviteForm, MemberActionForm
+from reporter.audit.models import AuditEntry
+from reporter.audit.service import verify
+from reporter.db import get_session
+from reporter.forms import choices
+from reporter.labels import ROLE_LABELS
+from reporter.orgs.models import NETWORK
+from reporter.staff import auth
+
+blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
+blueprint.before_request(auth.load_staff)
+admins = auth.login_required(*sorted(ADMIN_ROLES))
+
+AUDIT_PAGE = 100
+
+
+def _grantable_roles() -> list[str]:
+    """An admin grants roles within their own organisation; network admins only in the network."""
+    member = auth.current_staff().member
+    roles = [ORG_ADMIN, MODERATOR, ADVOCATE]
+    if member.organisation.kind == NETWORK:
+        roles = [NETWORK_ADMIN, *roles]
+    return roles
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.role.choices = choices((role, ROLE_LABELS[role]) for role in _grantable_roles())
+    return form
+
+
+def _member_of_my_organisation(member_id: str) -> StaffMember:
+    try:
+        member = get_session().get(StaffMember, uuid.UUID(member_id))
+    except ValueError:
+        abort(404)
+    if member is None or member.organisation_id != auth.current_staff().member.organisation_id:
+        abort(404)
+    return member
+
+
+def _people_page(status: int = 200, **extra: object) -> tuple[str, int]:
+    session = get_session()
+    organisation = auth.current_staff().member.organisation
+    members = session.scalars(
+        select(StaffMember)
+        .where(StaffMember.organisation_id == organisation.id)
+        .order_by(StaffMember.username)
+    ).all()
+    pending = session.scalars(
+        select(Invitation)
+        .where(Invitation.organisation_id == organisation.id, Invitation.used.is_(False))
+        .order_by(Invitation.expires_at)
+    ).all()
+    return render_template(
+        "staff/people.html",
+        members=members,
+        pending=[i for i in pending if i.expires_at > accounts.utcnow()],
+        invite_form=extra.pop("invite_form", None) or _invite_form(),
+        action_form=MemberActionForm(formdata=None),
+        **extra,
+    ), status
+
+
+@blueprint.get("/people")
+@admins
+def people() -> tuple[str, int]:
+    return _people_page()
+
+
+def _invitation_link(token: str) -> str:
+    return url_for("staff.invitation", token=token, _external=True)
+
+
+def _org_keys_for(role: str) -> dict[int, bytes] | None:
+    staff = auth.current_staff()
+    return dict(staff.org_keys) if role != ADVOCATE else None
+
+
+@blueprint.post("/people/invite")
+@admins
+def invite() -> tuple[str, int]:
+    form = _invite_form()
+    if not form.validate():
+        return _people_page(400, invite_form=form)
+    staff = auth.current_staff()
+    try:
+        created = accounts.create_invitation(
+            get_session(),
+            staff.member.organisation,
+            username=form.username.data,
+            role=form.role.data,
+            organisation_keys=_org_keys_for(form.role.data),
+        )
+    except accounts.AccountError:
+        return _people_page(400, invite_form=form, username_taken=True)
+    auth.record(
+        "invitation_created", target=str(created.invitation.id), details={"role": form.role.data}
+    )
+    return _people_page(
+        invitation_link=_invitation_link(created.token), invited=created.invitation.username
+    )
+
+
+@blueprint.post("/people/disable")
+@admins
+def disable() -> tuple[str, int]:
+    form = MemberActionForm()
+    if not form.validate():
+        abort(400)
+    member = _member_of_my_organisation(form.member_id.data)
+    if member.id == auth.current_staff().member.id:
+        abort(400)
+    accounts.disable_member(get_session(), member)
+    auth.record("account_disabled", target=str(member.id))
+    return _people_page(notice="disabled")
+
+
+@blueprint.post("/people/reset")
+@admins
+def reset() -> tuple[str, int]:
+    form = MemberActionForm()
+    if not form.validate():
+        abort(400)
+    member = _member_of_my_organisation(form.member_id.data)
+    if member.role not in _grantable_roles():
+        abort(403)
+    created = accounts.reset_access(get_session(), member, _org_keys_for(member.role))
+    auth.record("access_reset", target=str(member.id))
+    return _people_page(invitation_link=_invitation_link(created.token), invited=member.username)
+
+
+@blueprint.get("/audit")
+@admins
+def audit_log() -> tuple[str, int]:
+    session = get_session()
+    member = auth.current_staff().member
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if member.role != NETWORK_ADMIN:
+        query = query.where(AuditEntry.organisation_id == member.organisation_id)
+    entries = session.scalars(query.offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
+    problems = verify(session, auth.audit_key()) if member.role == NETWORK_ADMIN else []
+    auth.record("audit_viewed", details={"page": page})
+    return render_template(
+        "staff/audit.html",
+        entries=entries[:AUDIT_PAGE],
+        page=page,
+        has_next=len(entries) > AUDIT_PAGE,
+        problems=problems,
+        chain_checked=member.role == NETWORK_ADMIN,
+    ), 200
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,116 @@
+"""Staff authentication on every /staff/ request: the session cookie, stages, roles, keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from reporter import crypto
+from reporter.accounts.service import ActiveSession, SessionLimits, load_session
+from reporter.audit import service as audit
+from reporter.context import current_settings
+from reporter.db import get_session
+
+COOKIE = "staff_session"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def session_limits() -> SessionLimits:
+    settings = current_settings()
+    return SessionLimits(
+        idle=dt.timedelta(minutes=settings.staff_idle_minutes),
+        absolute=dt.timedelta(hours=settings.staff_absolute_hours),
+    )
+
+
+def password_cost() -> crypto.Cost:
+    cost = current_settings().password_cost
+    return crypto.Cost(cost.time_cost, cost.memory_kib)
+
+
+def load_staff() -> None:
+    """Before every staff request: who is logged in, and in which language they read."""
+    g.staff = None
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        g.staff = load_session(get_session(), cookie, session_limits())
+    if g.staff is not None:
+        g.lang = (
+            g.staff.member.language
+            if g.staff.member.language in current_settings().languages
+            else None
+        )
+
+
+def current_staff() -> ActiveSession:
+    staff: ActiveSession | None = g.get("staff")
+    if staff is None:
+        abort(401)
+    return staff
+
+
+def set_cookie(response: Response, value: str) -> Response:
+    response.set_cookie(
+        COOKIE, value, path="/staff", httponly=True, samesite="Strict", secure=request.is_secure
+    )
+    return response
+
+
+def clear_cookie(response: Response) -> Response:
+    response.delete_cookie(
+        COOKIE, path="/staff", httponly=True, samesite="Strict", secure=request.is_secure
+    )
+    return response
+
+
+def login_required(*roles: str) -> Callable[[View], View]:
+    """Allow only fully logged-in staff (TOTP enrolled), and only the given roles if any."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            staff: ActiveSession | None = g.get("staff")
+            if staff is None:
+                return redirect(url_for("staff.login", next=request.path))
+            if staff.record.stage != "full":
+                return redirect(url_for("staff.enrol"))
+            if roles and staff.member.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(View, wrapper)
+
+    return decorate
+
+
+def audit_key() -> bytes:
+    return audit.audit_key(current_settings().secret_key)
+
+
+def record(action: str, *, target: str = "", details: dict[str, Any] | None = None) -> None:
+    """Append an audit entry for the logged-in staff member's action."""
+    staff = current_staff()
+    audit.record(
+        get_session(),
+        audit_key(),
+        action=action,
+        actor_id=staff.member.id,
+        actor_name=staff.member.username,
+        organisation_id=staff.member.organisation_id,
+        target=target,
+        details=details,
+    )
+
+
+def organisation_key() -> bytes:
+    """The logged-in member's organisation private key (current version)."""
+    staff = current_staff()
+    version = staff.member.organisation.key_version
+    if version not in staff.org_keys:
+        abort(403)
+    return staff.org_keys[version]

@@ -1,0 +1,174 @@
+"""Staff sign-in: invitation, passphrase, TOTP enrolment, login, logout, account."""
+
+from __future__ import annotations
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from reporter.accounts import service as accounts
+from reporter.audit import service as audit
+from reporter.context import current_settings
+from reporter.db import get_session
+from reporter.forms import choices
+from reporter.i18n import LANGUAGE_NAMES
+from reporter.security import limiter
+from reporter.staff import auth
+from reporter.staff.forms import CodeForm, ConfirmForm, LanguageForm, LoginForm, PassphraseForm
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+blueprint.before_request(auth.load_staff)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths inside the staff area: never an open redirect.
+    if target and target.startswith("/staff/") and not target.startswith("//"):
+        return target
+    return url_for("staff.home")
+
+
+def _login_page(form: LoginForm, failed: bool = False, locked: bool = False) -> tuple[str, int]:
+    return render_template(
+        "staff/login.html", form=form, failed=failed, locked=locked
+    ), 401 if failed else 200
+
+
+@blueprint.get("/login")
+def login() -> tuple[str, int]:
+    return _login_page(LoginForm())
+
+
+@blueprint.post("/login")
+@limiter.limit(lambda: current_settings().login_rate_limit)
+def login_post() -> tuple[str, int] | Response:
+    form = LoginForm()
+    if not form.validate():
+        return _login_page(form)
+    session = get_session()
+    try:
+        unlocked = accounts.authenticate(
+            session,
+            form.username.data,
+            form.passphrase.data,
+            form.code.data or "",
+            auth.password_cost(),
+        )
+    except accounts.LoginFailed as failure:
+        audit.record(
+            session, auth.audit_key(), action="login_failed", actor_name=form.username.data[:80]
+        )
+        # The failed-attempt counter must be kept even though the page answers 401.
+        session.commit()
+        return _login_page(
+            LoginForm(username=form.username.data),
+            failed=True,
+            locked=isinstance(failure, accounts.AccountLocked),
+        )
+    cookie = accounts.start_session(session, unlocked)
+    audit.record(
+        session,
+        auth.audit_key(),
+        action="login",
+        actor_id=unlocked.member.id,
+        actor_name=unlocked.member.username,
+        organisation_id=unlocked.member.organisation_id,
+    )
+    target = (
+        url_for("staff.enrol")
+        if not unlocked.member.totp_confirmed
+        else _safe_next(request.args.get("next"))
+    )
+    return auth.set_cookie(redirect(target), cookie)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    staff = g.get("staff")
+    if staff is not None and ConfirmForm().validate():
+        auth.record("logout")
+        accounts.end_session(get_session(), staff)
+    return auth.clear_cookie(redirect(url_for("staff.login")))
+
+
+@blueprint.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_settings().login_rate_limit, methods=["POST"])
+def invitation(token: str) -> tuple[str, int] | Response:
+    session = get_session()
+    try:
+        invited = accounts.find_invitation(session, token)
+    except accounts.InvitationInvalid:
+        return render_template("staff/invitation_invalid.html"), 404
+    form = PassphraseForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        problems = accounts.passphrase_problems(
+            form.passphrase.data,
+            [invited.username, invited.organisation.name, current_settings().site_name],
+        )
+        if not problems:
+            member = accounts.accept_invitation(
+                session, token, form.passphrase.data, auth.password_cost()
+            )
+            audit.record(
+                session,
+                auth.audit_key(),
+                action="invitation_accepted",
+                actor_id=member.id,
+                actor_name=member.username,
+                organisation_id=member.organisation_id,
+            )
+            unlocked = accounts.authenticate(
+                session, member.username, form.passphrase.data, "", auth.password_cost()
+            )
+            cookie = accounts.start_session(session, unlocked)
+            return auth.set_cookie(redirect(url_for("staff.enrol")), cookie)
+    return render_template(
+        "staff/invitation.html", form=form, invitation=invited, problems=problems
+    ), 200
+
+
+@blueprint.route("/enrol", methods=["GET", "POST"])
+def enrol() -> tuple[str, int] | Response:
+    staff = g.get("staff")
+    if staff is None:
+        return redirect(url_for("staff.login"))
+    if staff.record.stage == "full":
+        return redirect(url_for("staff.home"))
+    form = CodeForm()
+    rejected = False
+    if form.validate_on_submit():
+        try:
+            accounts.confirm_totp(staff.member, staff.totp_secret, form.code.data)
+        except accounts.CodeRejected:
+            rejected = True
+        else:
+            staff.record.stage = "full"
+            auth.record("totp_enrolled")
+            return redirect(url_for("staff.home"))
+    uri = accounts.totp_uri(staff.member, staff.totp_secret, current_settings().site_name)
+    svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(
+        encoding="unicode"
+    )
+    grouped = " ".join(staff.totp_secret[i : i + 4] for i in range(0, len(staff.totp_secret), 4))
+    return render_template(
+        "staff/enrol.html", form=form, qr_svg=svg, secret=grouped, rejected=rejected
+    ), (400 if rejected else 200)
+
+
+@blueprint.route("/", methods=["GET", "POST"])
+@auth.login_required()
+def home() -> str | Response:
+    staff = auth.current_staff()
+    form = LanguageForm(language=staff.member.language)
+    form.language.choices = choices(
+        (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
+    )
+    if form.validate_on_submit():
+        staff.member.language = form.language.data
+        return redirect(url_for("staff.home"))
+    return render_template("staff/home.html", member=staff.member, language_form=form)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,70 @@
+"""Helpers for staff tests: members with known passphrase and TOTP, logging in through the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from reporter import crypto
+from reporter.accounts.models import StaffMember
+from reporter.accounts.service import create_staff_member
+from reporter.db import new_session
+from reporter.orgs.models import Organisation
+
+FAST = crypto.Cost(1, 1024)
+PASSPHRASE = "correct horse battery staple orbit"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def make_member(
+    app: Flask, organisation: Organisation, private_key: bytes, username: str, role: str
+) -> StaffMember:
+    session = new_session(app)
+    try:
+        org = session.get(Organisation, organisation.id)
+        assert org is not None
+        created = create_staff_member(
+            session,
+            org,
+            username=username,
+            role=role,
+            password=PASSPHRASE,
+            organisation_private_key=private_key,
+            cost=FAST,
+            totp_secret=TOTP_SECRET,
+        )
+        session.commit()
+        return created.member
+    finally:
+        session.close()
+
+
+def code(offset_steps: int = 0, secret: str = TOTP_SECRET) -> str:
+    now = dt.datetime.now(dt.UTC).timestamp() + 30 * offset_steps
+    return pyotp.TOTP(secret).at(now)
+
+
+def form_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(
+    client: FlaskClient, username: str, passphrase: str = PASSPHRASE, totp: str | None = None
+) -> TestResponse:
+    return client.post(
+        "/staff/login",
+        data={
+            "csrf_token": form_token(client, "/staff/login"),
+            "username": username,
+            "passphrase": passphrase,
+            "code": code() if totp is None else totp,
+        },
+    )

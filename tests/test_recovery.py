@@ -1,0 +1,70 @@
+"""When every password is lost, the recovery key restores access: nothing is lost."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporter.reports.models import Report
+from tests.conftest import Network, submit
+from tests.staff import PASSPHRASE, code, form_token
+
+
+def test_recovery_key_restores_access_to_every_report(
+    app: Flask, network: Network, db: Session
+) -> None:
+    submit(app.test_client(), narrative="Reported before everyone forgot their passwords")
+    runner = app.test_cli_runner()
+    wrong = runner.invoke(
+        args=[
+            "keys",
+            "recover",
+            "brasil",
+            "--admin",
+            "restorer",
+            "--recovery-key",
+            network.recovery_keys[network.colombia.id],
+        ]
+    )
+    assert wrong.exit_code != 0 and "does not open" in wrong.output
+    result = runner.invoke(
+        args=[
+            "keys",
+            "recover",
+            "brasil",
+            "--admin",
+            "restorer",
+            "--recovery-key",
+            network.recovery_keys[network.brazil.id],
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    match = re.search(r"/staff/invitation/[\w-]+", result.output)
+    assert match
+    link = match.group(0)
+
+    client = app.test_client()
+    client.post(
+        link,
+        data={
+            "csrf_token": form_token(client, link),
+            "passphrase": PASSPHRASE,
+            "repeat": PASSPHRASE,
+        },
+    )
+    enrol = client.get("/staff/enrol").get_data(as_text=True)
+    secret_match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', enrol)
+    assert secret_match
+    client.post(
+        "/staff/enrol",
+        data={
+            "csrf_token": form_token(client, "/staff/enrol"),
+            "code": code(secret=secret_match.group(1).replace(" ", "")),
+        },
+    )
+    report = db.scalars(select(Report)).one()
+    page = client.get(f"/staff/cases/{report.id}").get_data(as_text=True)
+    assert "Reported before everyone forgot their passwords" in page
