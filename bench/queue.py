@@ -35,8 +35,9 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reporter import create_app, crypto, migrate
-from reporter.db import Base, engine_of, new_session
-from reporter.moderation.service import PRIORITY_RANK, index_key, index_token
+from reporter.db import engine_of, new_session
+from reporter.moderation.service import PRIORITY_RANK, index_token
+from reporter.orgs.keyring import Keyring
 from reporter.orgs.service import create_organisation
 from reporter.reports.models import Case, IndexToken, Report
 from reporter.reports.service import content_associated_data, sealed_key_associated_data
@@ -53,15 +54,7 @@ STATUSES = ["new"] * 5 + ["in_review", "documented", "referred", "closed", "spam
 
 
 def _reset(app: object) -> None:
-    engine = engine_of(app)  # type: ignore[arg-type]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    migrate.upgrade(engine)
+    migrate.recreate(engine_of(app))  # type: ignore[arg-type]
 
 
 def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes]:
@@ -71,7 +64,7 @@ def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes]:
     )
     session.commit()
     organisation, private_key = org.organisation, org.private_key
-    blind = index_key(private_key)
+    blind = Keyring(organisation, {1: private_key}).index_key
     rng = random.Random(42)
     start = dt.date(2026, 11, 1)
     batch_reports, batch_cases, batch_tokens = [], [], []

@@ -233,12 +233,115 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
     click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
 
 
+@keys_group.command("rotate")
+@click.argument("organisation")
+@click.option(
+    "--recovery-key", prompt=True, hide_input=True, help="The organisation's recovery key."
+)
+@click.option(
+    "--batch-size", default=200, show_default=True, help="Cases resealed per transaction."
+)
+@with_appcontext
+def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
+    """Replace an organisation's keypair and reseal every report to it. Safe to interrupt: run
+    it again to carry on where it stopped."""
+    from sqlalchemy import select
+
+    from reporter.audit.service import audit_key, record
+    from reporter.orgs import rotation
+    from reporter.orgs.models import Organisation, OrgKeySlot
+    from reporter.orgs.service import open_slot
+
+    session = new_session()
+    try:
+        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
+        if org is None:
+            raise click.ClickException(f"no organisation {organisation!r}")
+        recovery_private = crypto.recovery_keypair(recovery_key).private_key
+        slot = session.scalar(
+            select(OrgKeySlot).where(
+                OrgKeySlot.organisation_id == org.id,
+                OrgKeySlot.holder == "recovery",
+                OrgKeySlot.key_version == org.key_version,
+            )
+        )
+        try:
+            current = open_slot(slot, recovery_private) if slot else b""
+        except crypto.DecryptionFailed as error:
+            raise click.ClickException(
+                "this recovery key does not open that organisation"
+            ) from error
+        if not current:
+            raise click.ClickException("the organisation has no recovery slot")
+        key = audit_key(current_settings().secret_key)
+        if rotation.start(session, org, current):
+            record(
+                session,
+                key,
+                action="key_rotation_started",
+                organisation_id=org.id,
+                actor_name="reporter keys rotate",
+            )
+            session.commit()
+            click.echo(f"New key made for {org.name}; resealing reports.")
+        else:
+            click.echo(f"Resuming the rotation of {org.name}.")
+        total = rotation.remaining(session, org)
+        with click.progressbar(length=total, label="Resealing reports") as bar:
+            while True:
+                moved = rotation.reseal_batch(session, org, current, batch_size)
+                session.commit()
+                if not moved:
+                    break
+                bar.update(moved)
+        rotation.finish(session, org)
+        record(
+            session,
+            key,
+            action="key_rotation_finished",
+            organisation_id=org.id,
+            actor_name="reporter keys rotate",
+            details={"version": org.key_version},
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Done: {org.name} now uses key version {org.key_version}. Staff must log in again.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Apply every organisation's retention rules (schedule it daily)."""
+    from reporter.audit.service import audit_key, record
+    from reporter.moderation.retention import purge
+
+    session = new_session()
+    try:
+        result = purge(session)
+        record(
+            session,
+            audit_key(current_settings().secret_key),
+            action="retention_purge",
+            actor_name="reporter purge",
+            details=dict(vars(result)),
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(
+        f"spam cases deleted: {result.spam_cases_deleted}; reports deleted: {result.reports_deleted}; "
+        f"report contents purged: {result.contents_purged}"
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(purge_command)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,3 +38,18 @@ def autogenerate(engine: Engine, message: str) -> None:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def recreate(engine: Engine) -> None:
+    """Drop everything and migrate from nothing. Destroys all data: for tests and benchmarks."""
+    from reporter.db import Base
+
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Tables of older schemas would block a plain drop_all.
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)

@@ -2,7 +2,14 @@
 
 from reporter.accounts.models import Invitation, StaffMember, StaffSession
 from reporter.audit.models import AuditEntry, AuditHead
-from reporter.moderation.models import CaseNote
+from reporter.moderation.models import (
+    AdvocacyStory,
+    CaseAct,
+    CaseLink,
+    CaseNote,
+    Referral,
+    StatCount,
+)
 from reporter.orgs.models import Organisation, OrganisationCountry, OrgKeySlot
 from reporter.reports.models import (
     Attachment,
@@ -15,11 +22,14 @@ from reporter.reports.models import (
 )
 
 __all__ = [
+    "AdvocacyStory",
     "Attachment",
     "AttachmentChunk",
     "AuditEntry",
     "AuditHead",
     "Case",
+    "CaseAct",
+    "CaseLink",
     "CaseNote",
     "IndexToken",
     "InstanceValue",
@@ -28,7 +38,9 @@ __all__ = [
     "OrgKeySlot",
     "Organisation",
     "OrganisationCountry",
+    "Referral",
     "Report",
     "StaffMember",
     "StaffSession",
+    "StatCount",
 ]

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -61,15 +60,7 @@ def _schema(instance_dir: Path) -> Iterator[None]:
     """Build the schema once per run with the real migrations."""
     app = create_app(make_settings(instance_dir))
     engine = engine_of(app)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Start from nothing: tables of older schemas would block a plain drop_all.
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    migrate.upgrade(engine)
+    migrate.recreate(engine)
     yield
     engine.dispose()
 

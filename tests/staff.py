@@ -68,3 +68,24 @@ def login(
             "code": code() if totp is None else totp,
         },
     )
+
+
+def accept_and_enrol(client: FlaskClient, link: str, passphrase: str = PASSPHRASE) -> None:
+    """Follow an invitation link: choose the passphrase, then enrol TOTP with the key shown."""
+    client.post(
+        link,
+        data={
+            "csrf_token": form_token(client, link),
+            "passphrase": passphrase,
+            "repeat": passphrase,
+        },
+    )
+    page = client.get("/staff/enrol").get_data(as_text=True)
+    match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
+    assert match, "no TOTP key on the enrolment page"
+    secret = match.group(1).replace(" ", "")
+    response = client.post(
+        "/staff/enrol",
+        data={"csrf_token": form_token(client, "/staff/enrol"), "code": code(secret=secret)},
+    )
+    assert response.status_code == 302

@@ -134,7 +134,41 @@ def _expectations(
             _post(f"/staff/cases/{br}/messages", {"text": "hello"}),
             table(readers_br, NOT_FOUND, ok=REDIRECT),
         ),
+        ("coding form BR-only", _get(f"/staff/cases/{br}/acts/new"), table(readers_br, NOT_FOUND)),
+        (
+            "add act on shared",
+            _post(
+                f"/staff/cases/{shared}/acts/new",
+                {
+                    "violation_type": "eviction",
+                    "date_precision": "year",
+                    "country": "CO",
+                    "violation_status": "plausible",
+                },
+            ),
+            table(readers_network, NOT_FOUND, ok=REDIRECT),
+        ),
+        (
+            "referral on BR-only",
+            _post(
+                f"/staff/cases/{br}/referrals",
+                {"intervention_type": "legal_aid", "status": "planned"},
+            ),
+            table(readers_br, NOT_FOUND, ok=REDIRECT),
+        ),
+        (
+            "story on shared",
+            _post(f"/staff/cases/{shared}/story", {"text": "story"}),
+            table(readers_network, NOT_FOUND, ok=REDIRECT),
+        ),
+        (
+            "delete BR-only (confirmation page)",
+            _get(f"/staff/cases/{br}/delete"),
+            table({("brazil", "org_admin")}, NOT_FOUND)
+            | {("brazil", "moderator"): FORBIDDEN, ("network", "moderator"): FORBIDDEN},
+        ),
         ("people", _get("/staff/admin/people"), table(admins, FORBIDDEN)),
+        ("retention", _get("/staff/admin/retention"), table(admins, FORBIDDEN)),
         (
             "invite",
             _post(

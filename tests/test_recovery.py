@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
-from tests.staff import PASSPHRASE, code, form_token
+from tests.staff import accept_and_enrol
 
 
 def test_recovery_key_restores_access_to_every_report(
@@ -47,24 +47,7 @@ def test_recovery_key_restores_access_to_every_report(
     link = match.group(0)
 
     client = app.test_client()
-    client.post(
-        link,
-        data={
-            "csrf_token": form_token(client, link),
-            "passphrase": PASSPHRASE,
-            "repeat": PASSPHRASE,
-        },
-    )
-    enrol = client.get("/staff/enrol").get_data(as_text=True)
-    secret_match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', enrol)
-    assert secret_match
-    client.post(
-        "/staff/enrol",
-        data={
-            "csrf_token": form_token(client, "/staff/enrol"),
-            "code": code(secret=secret_match.group(1).replace(" ", "")),
-        },
-    )
+    accept_and_enrol(client, link)
     report = db.scalars(select(Report)).one()
     page = client.get(f"/staff/cases/{report.id}").get_data(as_text=True)
     assert "Reported before everyone forgot their passwords" in page

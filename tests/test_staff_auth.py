@@ -16,7 +16,7 @@ from reporter.accounts.service import create_invitation
 from reporter.db import new_session
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
-from tests.staff import PASSPHRASE, code, form_token, login, make_member
+from tests.staff import PASSPHRASE, accept_and_enrol, code, form_token, login, make_member
 
 SECRET_ON_PAGE = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
 
@@ -243,15 +243,7 @@ def test_reset_access_replaces_the_old_passphrase(
     assert login(app.test_client(), "mod", totp=code(1)).status_code == 401
 
     client = app.test_client()
-    fresh = "a completely different passphrase now"
-    client.post(
-        link, data={"csrf_token": form_token(client, link), "passphrase": fresh, "repeat": fresh}
-    )
-    secret = _secret(client.get("/staff/enrol").get_data(as_text=True))
-    client.post(
-        "/staff/enrol",
-        data={"csrf_token": form_token(client, "/staff/enrol"), "code": code(secret=secret)},
-    )
+    accept_and_enrol(client, link, "a completely different passphrase now")
     report = db.scalars(select(Report)).one()
     assert client.get(f"/staff/cases/{report.id}").status_code == 200
 

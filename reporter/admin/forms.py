@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from reporter.forms import clean_text
 
@@ -27,3 +27,13 @@ class InviteForm(FlaskForm):
 
 class MemberActionForm(FlaskForm):
     member_id = HiddenField(validators=[DataRequired()])
+
+
+class RetentionForm(FlaskForm):
+    purge_spam_after_days = IntegerField(
+        _l("Delete spam after (days)"), validators=[Optional(), NumberRange(min=1, max=3650)]
+    )
+    purge_closed_content_after_days = IntegerField(
+        _l("Delete the content of closed reports after (days)"),
+        validators=[Optional(), NumberRange(min=1, max=36500)],
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Flask, abort, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from reporter.accounts import service as accounts
 from reporter.accounts.models import (
@@ -17,7 +18,7 @@ from reporter.accounts.models import (
     Invitation,
     StaffMember,
 )
-from reporter.admin.forms import InviteForm, MemberActionForm
+from reporter.admin.forms import InviteForm, MemberActionForm, RetentionForm
 from reporter.audit.models import AuditEntry
 from reporter.audit.service import verify
 from reporter.db import get_session
@@ -172,6 +173,26 @@ def audit_log() -> tuple[str, int]:
         problems=problems,
         chain_checked=member.role == NETWORK_ADMIN,
     ), 200
+
+
+@blueprint.route("/retention", methods=["GET", "POST"])
+@admins
+def retention() -> tuple[str, int] | Response:
+    """How long this organisation keeps spam and the raw content of closed reports."""
+    organisation = auth.current_staff().member.organisation
+    form = RetentionForm(obj=organisation)
+    if form.validate_on_submit():
+        organisation.purge_spam_after_days = form.purge_spam_after_days.data
+        organisation.purge_closed_content_after_days = form.purge_closed_content_after_days.data
+        auth.record(
+            "retention_changed",
+            details={
+                "spam_days": organisation.purge_spam_after_days,
+                "closed_content_days": organisation.purge_closed_content_after_days,
+            },
+        )
+        return redirect(url_for("admin.retention"))
+    return render_template("staff/retention.html", form=form), 400 if form.errors else 200
 
 
 def init_app(app: Flask) -> None:

@@ -80,7 +80,8 @@ def message_associated_data(report: Report, author: str) -> bytes:
     return b"reporter/message/v1|" + report.id.bytes + b"|" + author.encode()
 
 
-def _decrypt_messages(report: Report, thread_key: bytes) -> list[ThreadMessage]:
+def decrypt_messages(report: Report, thread_key: bytes) -> list[ThreadMessage]:
+    """The report's message thread, decrypted with its thread key."""
     messages = []
     for message in report.messages:
         body = json.loads(
@@ -107,13 +108,13 @@ def open_thread(session: Session, receipt: str, receipt_secrets: ReceiptSecrets)
     thread_key = crypto.decrypt(
         keys.reporter_key, report.thread_key_for_reporter, thread_key_associated_data(report.id)
     )
-    return Thread(report, thread_key, _decrypt_messages(report, thread_key))
+    return Thread(report, thread_key, decrypt_messages(report, thread_key))
 
 
 def reload_thread(thread: Thread) -> Thread:
     """The same thread with the messages added since it was opened."""
     return Thread(
-        thread.report, thread.thread_key, _decrypt_messages(thread.report, thread.thread_key)
+        thread.report, thread.thread_key, decrypt_messages(thread.report, thread.thread_key)
     )
 
 
@@ -172,6 +173,9 @@ def withdraw_report(session: Session, thread: Thread) -> None:
     thread.report.withdrawn = True
     for case in thread.report.cases:
         case.status = "withdrawn"
+        case.closed_on = dt.date.today()
+        # Its counts leave the statistics on the next staff visit (only staff hold the keys).
+        case.stats_dirty = True
     session.flush()
 
 

@@ -9,7 +9,6 @@ in are indexed on the next queue visit.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,8 +18,11 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased, selectinload
 from reporter import crypto
 from reporter.accounts.models import ROLES_WITH_REPORT_ACCESS, StaffMember
 from reporter.attachments.storage import AttachmentRef
-from reporter.followup.service import ThreadMessage, message_associated_data
+from reporter.followup.service import ThreadMessage, decrypt_messages
+from reporter.moderation import casework
+from reporter.moderation.coding import StoredAct, list_acts, reconcile_dirty_cases
 from reporter.moderation.models import CaseNote
+from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Case, IndexToken, Report
 from reporter.reports.service import (
@@ -29,7 +31,6 @@ from reporter.reports.service import (
     case_of,
     decrypt_content,
     open_case_key,
-    open_report,
 )
 
 STAFF_STATUSES: tuple[str, ...] = ("new", "in_review", "documented", "referred", "closed", "spam")
@@ -47,17 +48,14 @@ class InvalidChange(Exception):
     """A status, priority or assignee that is not allowed."""
 
 
-def index_key(private_key: bytes) -> bytes:
-    return crypto.derive_subkey(private_key, b"blind-index")
-
-
 def index_token(key: bytes, field_name: str, value: str) -> bytes:
     return crypto.mac(key, f"{field_name}:{value}".encode())[:16]
 
 
-def index_new_cases(session: Session, organisation: Organisation, private_key: bytes) -> int:
+def index_new_cases(session: Session, keyring: Keyring) -> int:
     """Add blind-index tokens for up to INDEX_BATCH cases not indexed yet."""
-    key = index_key(private_key)
+    organisation = keyring.organisation
+    key = keyring.index_key
     cases = session.scalars(
         select(Case)
         .where(Case.organisation_id == organisation.id, Case.indexed.is_(False))
@@ -65,7 +63,7 @@ def index_new_cases(session: Session, organisation: Organisation, private_key: b
     ).all()
     for case in cases:
         try:
-            content = decrypt_content(case, case.report, private_key)
+            content = decrypt_content(case, case.report, keyring.for_case(case))
         except ContentPurged:
             case.indexed = True
             continue
@@ -178,15 +176,16 @@ def _ordered(query: Select[Case], received: QueryableAttribute[dt.date], sort: s
 
 def queue(
     session: Session,
-    organisation: Organisation,
-    private_key: bytes,
+    keyring: Keyring,
     member: StaffMember,
     filters: QueueFilters,
     page_size: int,
 ) -> QueuePage:
     """One page of the organisation's cases, newest first unless asked otherwise."""
-    index_new_cases(session, organisation, private_key)
-    key = index_key(private_key)
+    organisation = keyring.organisation
+    index_new_cases(session, keyring)
+    reconcile_dirty_cases(session, keyring)
+    key = keyring.index_key
     page = max(1, filters.page)
     filtered, received = _filtered(organisation, member, filters, key)
     query = _ordered(filtered, received, filters.sort)
@@ -198,7 +197,7 @@ def queue(
     for case in cases[:page_size]:
         report = case.report
         try:
-            country = decrypt_content(case, report, private_key).country
+            country = decrypt_content(case, report, keyring.for_case(case)).country
         except ContentPurged:
             country = ""
         rows.append(QueueRow(case, report.reference, country, report.attachment_count))
@@ -234,7 +233,11 @@ class CaseView:
     content: ReportContent | None
     messages: list[ThreadMessage]
     notes: list[NoteView]
+    acts: list[StoredAct] = field(default_factory=list)
     files: list[AttachmentRef] = field(default_factory=list)
+    referrals: list[casework.StoredReferral] = field(default_factory=list)
+    links: list[Report] = field(default_factory=list)
+    story: casework.StoryView | None = None
 
 
 def find_case(session: Session, report_id: uuid.UUID, organisation: Organisation) -> Case:
@@ -251,28 +254,15 @@ def _note_associated_data(case: Case) -> bytes:
     return b"reporter/note/v1|" + case.report_id.bytes + case.organisation_id.bytes
 
 
-def open_case(
-    session: Session, case: Case, organisation: Organisation, private_key: bytes
-) -> CaseView:
+def open_case(session: Session, case: Case, keyring: Keyring) -> CaseView:
     """Everything about a case, decrypted for staff of its organisation."""
     report = case.report
+    private_key = keyring.for_case(case)
     try:
-        content: ReportContent | None = open_report(session, report, organisation, private_key)
+        content: ReportContent | None = decrypt_content(case, report, private_key)
     except ContentPurged:
         content = None
-    thread_key = open_case_key(case, private_key, "thread")
-    messages = []
-    for message in report.messages:
-        body = json.loads(
-            crypto.decrypt(
-                thread_key, message.body, message_associated_data(report, message.author)
-            )
-        )
-        messages.append(
-            ThreadMessage(
-                message.author, message.created_on, body["text"], body.get("attachments", [])
-            )
-        )
+    messages = decrypt_messages(report, open_case_key(case, private_key, "thread"))
     case_key = open_case_key(case, private_key, "case")
     notes = []
     rows = session.execute(
@@ -289,7 +279,18 @@ def open_case(
     files = list(content.attachments) if content else []
     for thread_message in messages:
         files.extend(thread_message.attachments)
-    return CaseView(report, case, content, messages, notes, files)
+    return CaseView(
+        report,
+        case,
+        content,
+        messages,
+        notes,
+        list_acts(session, case, private_key),
+        files,
+        casework.list_referrals(session, case, private_key),
+        casework.linked_reports(session, case),
+        casework.read_story(session, case, private_key),
+    )
 
 
 def mark_replies_read(case: Case) -> None:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from reporter import vocabulary as v
 from reporter.accounts.models import ROLES_WITH_REPORT_ACCESS
+from reporter.accounts.service import end_session
 from reporter.attachments import storage
 from reporter.attachments.sanitize import AttachmentRejected, sanitise
 from reporter.context import current_settings
@@ -32,8 +33,17 @@ from reporter.forms import choices
 from reporter.i18n import LANGUAGE_NAMES, current_language
 from reporter.labels import CASE_STATUS_LABELS as STATUS_LABELS
 from reporter.labels import PRIORITY_LABELS
+from reporter.moderation import coding
 from reporter.moderation import service as moderation
-from reporter.moderation.forms import NoteForm, QueueFilterForm, StaffMessageForm, WorkflowForm
+from reporter.moderation.forms import (
+    LinkForm,
+    NoteForm,
+    QueueFilterForm,
+    StaffMessageForm,
+    StoryForm,
+    WorkflowForm,
+)
+from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.reports.models import Case
 from reporter.staff import auth
@@ -42,6 +52,14 @@ from reporter.vocabulary import places
 blueprint = Blueprint("moderation", __name__, url_prefix="/staff")
 blueprint.before_request(auth.load_staff)
 readers = auth.login_required(*sorted(ROLES_WITH_REPORT_ACCESS))
+
+
+@blueprint.errorhandler(KeyMissing)
+def key_missing(_error: KeyMissing) -> Response:
+    """After a key rotation an older session lacks the new key: log in again to get it."""
+    staff = auth.current_staff()
+    end_session(get_session(), staff)
+    return auth.clear_cookie(redirect(url_for("staff.login", next=request.path)))
 
 
 def _filter_form() -> QueueFilterForm:
@@ -98,8 +116,7 @@ def queue() -> tuple[str, int] | str:
     )
     page = moderation.queue(
         get_session(),
-        staff.member.organisation,
-        auth.organisation_key(),
+        auth.keyring(),
         staff.member,
         filters,
         current_settings().queue_page_size,
@@ -115,7 +132,7 @@ def queue() -> tuple[str, int] | str:
     )
 
 
-def _case_or_404(report_id: uuid.UUID) -> Case:
+def case_or_404(report_id: uuid.UUID) -> Case:
     try:
         return moderation.find_case(
             get_session(), report_id, auth.current_staff().member.organisation
@@ -137,11 +154,8 @@ def _workflow_form(case: Case) -> WorkflowForm:
     return form
 
 
-def _case_page(case: Case, status_code: int = 200, **forms: object) -> tuple[str, int]:
-    staff = auth.current_staff()
-    view = moderation.open_case(
-        get_session(), case, staff.member.organisation, auth.organisation_key()
-    )
+def case_page_with(case: Case, status_code: int = 200, **forms: object) -> tuple[str, int]:
+    view = moderation.open_case(get_session(), case, auth.keyring())
     return render_template(
         "staff/case.html",
         view=view,
@@ -149,37 +163,47 @@ def _case_page(case: Case, status_code: int = 200, **forms: object) -> tuple[str
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         message_form=forms.get("message_form") or StaffMessageForm(formdata=None),
         notice=forms.get("notice", ""),
+        referral_form=forms.get("referral_form") or _referral_form(),
+        link_form=forms.get("link_form") or LinkForm(formdata=None),
+        story_form=forms.get("story_form")
+        or StoryForm(formdata=None, text=view.story.text if view.story else ""),
+        staff_names={
+            str(m.id): m.username
+            for m in moderation.colleagues(get_session(), auth.current_staff().member.organisation)
+        },
     ), status_code
 
 
 @blueprint.get("/cases/<uuid:report_id>")
 @readers
 def case_page(report_id: uuid.UUID) -> tuple[str, int]:
-    case = _case_or_404(report_id)
+    case = case_or_404(report_id)
     auth.record("report_decrypted", target=str(report_id))
     moderation.mark_replies_read(case)
-    return _case_page(case)
+    return case_page_with(case)
 
 
 @blueprint.post("/cases/<uuid:report_id>/workflow")
 @readers
 def workflow(report_id: uuid.UUID) -> tuple[str, int] | Response:
-    case = _case_or_404(report_id)
+    case = case_or_404(report_id)
     form = _workflow_form(case)
     form.process(request.form)
     if not form.validate():
-        return _case_page(case, 400, workflow_form=form)
+        return case_page_with(case, 400, workflow_form=form)
     session = get_session()
     before = (case.status, case.priority, str(case.assignee_id or ""))
     try:
         if form.status.data != case.status:
             moderation.set_status(case, form.status.data)
+            # Spam leaves the statistics; taken back out of spam, the case counts again.
+            coding.refresh_statistics(session, case, auth.keyring().for_case(case))
         moderation.set_priority(case, form.priority.data)
         moderation.set_assignee(
             session, case, auth.current_staff().member.organisation, form.assignee.data or ""
         )
     except moderation.InvalidChange:
-        return _case_page(case, 400, workflow_form=form)
+        return case_page_with(case, 400, workflow_form=form)
     after = (case.status, case.priority, str(case.assignee_id or ""))
     changed = {
         name: new
@@ -193,14 +217,14 @@ def workflow(report_id: uuid.UUID) -> tuple[str, int] | Response:
 @blueprint.post("/cases/<uuid:report_id>/notes")
 @readers
 def note(report_id: uuid.UUID) -> tuple[str, int] | Response:
-    case = _case_or_404(report_id)
+    case = case_or_404(report_id)
     form = NoteForm()
     if not form.validate():
-        return _case_page(case, 400, note_form=form)
+        return case_page_with(case, 400, note_form=form)
     moderation.add_note(
         get_session(),
         case,
-        auth.organisation_key(),
+        auth.keyring().for_case(case),
         auth.current_staff().member,
         form.text.data.strip(),
     )
@@ -211,21 +235,21 @@ def note(report_id: uuid.UUID) -> tuple[str, int] | Response:
 @blueprint.post("/cases/<uuid:report_id>/messages")
 @readers
 def message(report_id: uuid.UUID) -> tuple[str, int] | Response:
-    case = _case_or_404(report_id)
+    case = case_or_404(report_id)
     form = StaffMessageForm()
     if not form.validate():
-        return _case_page(case, 400, message_form=form)
+        return case_page_with(case, 400, message_form=form)
     staff = auth.current_staff()
     try:
         add_staff_message(
             get_session(),
             case.report,
             staff.member.organisation,
-            auth.organisation_key(),
+            auth.keyring().for_case(case),
             form.text.data.strip(),
         )
     except (RepliesNotAllowed, ThreadClosed):
-        return _case_page(case, 409, message_form=form, notice="replies_closed")
+        return case_page_with(case, 409, message_form=form, notice="replies_closed")
     auth.record("message_sent", target=str(report_id))
     return redirect(url_for("moderation.case_page", report_id=report_id) + "#messages")
 
@@ -234,11 +258,8 @@ def message(report_id: uuid.UUID) -> tuple[str, int] | Response:
 @readers
 def attachment(report_id: uuid.UUID, number: int) -> Response:
     """A decrypted attachment: images re-encoded to show inline, other files streamed as downloads."""
-    case = _case_or_404(report_id)
-    staff = auth.current_staff()
-    view = moderation.open_case(
-        get_session(), case, staff.member.organisation, auth.organisation_key()
-    )
+    case = case_or_404(report_id)
+    view = moderation.open_case(get_session(), case, auth.keyring())
     if not 1 <= number <= len(view.files):
         abort(404)
     ref = view.files[number - 1]
@@ -273,5 +294,14 @@ def attachment(report_id: uuid.UUID, number: int) -> Response:
     return result
 
 
+def _referral_form() -> object:
+    from reporter.moderation.casework_views import referral_form
+
+    return referral_form()
+
+
 def init_app(app: Flask) -> None:
+    # The coding and casework pages add their routes to this blueprint.
+    from reporter.moderation import casework_views, coding_views  # noqa: F401
+
     app.register_blueprint(blueprint)

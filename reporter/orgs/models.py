@@ -31,6 +31,10 @@ class Organisation(Base):
     # Set while `reporter keys rotate` runs: new reports are sealed to the next key already.
     next_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     recovery_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The blind-index key, sealed to the current organisation key (and to the next during a
+    # rotation), so filter tokens stay valid when the organisation key changes.
+    index_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    next_index_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Retention, in days; None keeps forever.
     purge_spam_after_days: Mapped[int | None] = mapped_column(default=30)
     purge_closed_content_after_days: Mapped[int | None] = mapped_column(default=None)

@@ -51,6 +51,10 @@ def slot_associated_data(organisation_id: uuid.UUID, kind: str, version: int) ->
     )
 
 
+def index_key_associated_data(organisation_id: uuid.UUID, version: int) -> bytes:
+    return b"reporter/index-key/v1|" + organisation_id.bytes + str(version).encode()
+
+
 def add_slot(
     session: Session,
     organisation: Organisation,
@@ -108,13 +112,17 @@ def create_organisation(
     keypair = crypto.generate_keypair()
     recovery_key = crypto.new_recovery_key()
     recovery = crypto.recovery_keypair(recovery_key)
+    organisation_id = uuid.uuid4()
     organisation = Organisation(
-        id=uuid.uuid4(),
+        id=organisation_id,
         name=name,
         slug=slug,
         kind=kind,
         public_key=keypair.public_key,
         recovery_public_key=recovery.public_key,
+        index_key_sealed=crypto.seal(
+            keypair.public_key, crypto.new_key(), index_key_associated_data(organisation_id, 1)
+        ),
     )
     organisation.countries = [OrganisationCountry(country_code=code) for code in codes]
     session.add(organisation)

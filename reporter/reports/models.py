@@ -67,6 +67,7 @@ class Case(Base):
         Index("ix_cases_org_rank_received", "organisation_id", "priority_rank", "received_on"),
         # Finding the few cases not yet in the blind index must not scan them all.
         Index("ix_cases_org_indexed", "organisation_id", "indexed"),
+        Index("ix_cases_org_stats_dirty", "organisation_id", "stats_dirty"),
     )
 
     report_id: Mapped[uuid.UUID] = mapped_column(
@@ -91,6 +92,10 @@ class Case(Base):
     received_on: Mapped[dt.date] = mapped_column(index=True)
     language: Mapped[str] = mapped_column(String(8))
     indexed: Mapped[bool] = mapped_column(default=False)
+    # Whether the case's coding is in the statistics table now; `stats_dirty` asks the next staff
+    # visit (which holds the keys) to reconcile it, e.g. after the reporter withdrew.
+    stats_counted: Mapped[bool] = mapped_column(default=False)
+    stats_dirty: Mapped[bool] = mapped_column(default=False)
     key_version: Mapped[int] = mapped_column(default=1)
     sealed_content_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_thread_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -15,6 +15,7 @@ from reporter.accounts.service import ActiveSession, SessionLimits, load_session
 from reporter.audit import service as audit
 from reporter.context import current_settings
 from reporter.db import get_session
+from reporter.orgs.keyring import Keyring
 
 COOKIE = "staff_session"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -107,10 +108,9 @@ def record(action: str, *, target: str = "", details: dict[str, Any] | None = No
     )
 
 
-def organisation_key() -> bytes:
-    """The logged-in member's organisation private key (current version)."""
+def keyring() -> Keyring:
+    """The logged-in member's organisation keys, by version."""
     staff = current_staff()
-    version = staff.member.organisation.key_version
-    if version not in staff.org_keys:
+    if not staff.org_keys:
         abort(403)
-    return staff.org_keys[version]
+    return Keyring(staff.member.organisation, staff.org_keys)

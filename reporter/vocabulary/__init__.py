@@ -196,6 +196,49 @@ REASONS_NOT: tuple[Term, ...] = _terms(
 )
 
 
+# Case coding (staff).
+VIOLATION_STATUSES: tuple[Term, ...] = _terms(
+    ("unverified", _l("Not verified yet")),
+    ("plausible", _l("Plausible")),
+    ("verified", _l("Verified")),
+    ("not_a_violation", _l("Not a violation")),
+)
+
+DATE_PRECISION_LABELS: tuple[Term, ...] = _terms(
+    ("exact_day", _l("Exact day")),
+    ("month", _l("Month")),
+    ("year", _l("Year")),
+    ("ongoing", _l("Ongoing")),
+)
+
+
+INTERVENTION_TYPES: tuple[Term, ...] = _terms(
+    ("legal_aid", _l("Legal aid")),
+    ("paralegal_support", _l("Paralegal support")),
+    ("health_referral", _l("Health referral")),
+    ("shelter_safety", _l("Shelter or safety")),
+    ("psychosocial_support", _l("Psychosocial support")),
+    ("complaint_to_authority", _l("Complaint to an authority")),
+    ("media_advocacy", _l("Media or advocacy")),
+    ("documentation_only", _l("Documentation only")),
+)
+
+INTERVENTION_STATUSES: tuple[Term, ...] = _terms(
+    ("planned", _l("Planned")),
+    ("in_progress", _l("In progress")),
+    ("done", _l("Done")),
+    ("refused", _l("Refused")),
+    ("failed", _l("Failed")),
+)
+
+OUTCOMES: tuple[Term, ...] = _terms(
+    ("resolved", _l("Resolved")),
+    ("partly_resolved", _l("Partly resolved")),
+    ("unresolved", _l("Unresolved")),
+    ("unknown", _l("Unknown")),
+)
+
+
 def keys(terms: Iterable[Term]) -> tuple[str, ...]:
     return tuple(term.key for term in terms)
 

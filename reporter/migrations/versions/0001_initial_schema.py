@@ -40,6 +40,8 @@ def upgrade() -> None:
         sa.Column("key_version", sa.Integer(), nullable=False),
         sa.Column("next_public_key", sa.LargeBinary(), nullable=True),
         sa.Column("recovery_public_key", sa.LargeBinary(), nullable=False),
+        sa.Column("index_key_sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("next_index_key_sealed", sa.LargeBinary(), nullable=True),
         sa.Column("purge_spam_after_days", sa.Integer(), nullable=True),
         sa.Column("purge_closed_content_after_days", sa.Integer(), nullable=True),
         sa.Column("created_on", sa.Date(), nullable=False),
@@ -184,6 +186,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "stat_counts",
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("region", sa.String(length=8), nullable=False),
+        sa.Column("year_month", sa.String(length=7), nullable=False),
+        sa.Column("violation_type", sa.String(length=48), nullable=False),
+        sa.Column("perpetrator_type", sa.String(length=32), nullable=False),
+        sa.Column("population", sa.String(length=32), nullable=False),
+        sa.Column("combinations", sa.Integer(), nullable=False),
+        sa.Column("acts", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_stat_counts_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "organisation_id",
+            "country",
+            "region",
+            "year_month",
+            "violation_type",
+            "perpetrator_type",
+            "population",
+            name=op.f("pk_stat_counts"),
+        ),
+    )
+    op.create_table(
         "attachments",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("report_id", sa.Uuid(), nullable=False),
@@ -221,6 +251,8 @@ def upgrade() -> None:
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("indexed", sa.Boolean(), nullable=False),
+        sa.Column("stats_counted", sa.Boolean(), nullable=False),
+        sa.Column("stats_dirty", sa.Boolean(), nullable=False),
         sa.Column("key_version", sa.Integer(), nullable=False),
         sa.Column("sealed_content_key", sa.LargeBinary(), nullable=False),
         sa.Column("sealed_thread_key", sa.LargeBinary(), nullable=False),
@@ -254,6 +286,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_cases_org_received", ["organisation_id", "received_on"], unique=False
+        )
+        batch_op.create_index(
+            "ix_cases_org_stats_dirty", ["organisation_id", "stats_dirty"], unique=False
         )
         batch_op.create_index(
             "ix_cases_org_status_received",
@@ -314,6 +349,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "advocacy_stories",
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("author_id", sa.Uuid(), nullable=True),
+        sa.Column("approved_by_id", sa.Uuid(), nullable=True),
+        sa.Column("updated_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["approved_by_id"],
+            ["staff_members.id"],
+            name=op.f("fk_advocacy_stories_approved_by_id_staff_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["staff_members.id"],
+            name=op.f("fk_advocacy_stories_author_id_staff_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id", "organisation_id"],
+            ["cases.report_id", "cases.organisation_id"],
+            name=op.f("fk_advocacy_stories_report_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("report_id", "organisation_id", name=op.f("pk_advocacy_stories")),
+    )
+    op.create_table(
         "attachment_chunks",
         sa.Column("attachment_id", sa.Uuid(), nullable=False),
         sa.Column("index", sa.Integer(), autoincrement=False, nullable=False),
@@ -325,6 +388,44 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("attachment_id", "index", name=op.f("pk_attachment_chunks")),
+    )
+    op.create_table(
+        "case_acts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id", "organisation_id"],
+            ["cases.report_id", "cases.organisation_id"],
+            name=op.f("fk_case_acts_report_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_acts")),
+    )
+    with op.batch_alter_table("case_acts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_acts_report_id"), ["report_id"], unique=False)
+
+    op.create_table(
+        "case_links",
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("linked_report_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["linked_report_id"],
+            ["reports.id"],
+            name=op.f("fk_case_links_linked_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id", "organisation_id"],
+            ["cases.report_id", "cases.organisation_id"],
+            name=op.f("fk_case_links_report_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "report_id", "organisation_id", "linked_report_id", name=op.f("pk_case_links")
+        ),
     )
     op.create_table(
         "case_notes",
@@ -391,11 +492,32 @@ def upgrade() -> None:
             batch_op.f("ix_org_key_slots_staff_member_id"), ["staff_member_id"], unique=False
         )
 
+    op.create_table(
+        "referrals",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id", "organisation_id"],
+            ["cases.report_id", "cases.organisation_id"],
+            name=op.f("fk_referrals_report_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
+    )
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_referrals_report_id"), ["report_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referrals_report_id"))
+
+    op.drop_table("referrals")
     with op.batch_alter_table("org_key_slots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_org_key_slots_staff_member_id"))
         batch_op.drop_index(batch_op.f("ix_org_key_slots_organisation_id"))
@@ -406,7 +528,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_notes_report_id"))
 
     op.drop_table("case_notes")
+    op.drop_table("case_links")
+    with op.batch_alter_table("case_acts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_acts_report_id"))
+
+    op.drop_table("case_acts")
     op.drop_table("attachment_chunks")
+    op.drop_table("advocacy_stories")
     with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_sessions_staff_member_id"))
 
@@ -418,6 +546,7 @@ def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_received_on"))
         batch_op.drop_index("ix_cases_org_status_received")
+        batch_op.drop_index("ix_cases_org_stats_dirty")
         batch_op.drop_index("ix_cases_org_received")
         batch_op.drop_index("ix_cases_org_rank_received")
         batch_op.drop_index("ix_cases_org_indexed")
@@ -429,6 +558,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_attachments_message_id"))
 
     op.drop_table("attachments")
+    op.drop_table("stat_counts")
     with op.batch_alter_table("staff_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_members_organisation_id"))
 

@@ -1,0 +1,147 @@
+"""Rotation of an organisation's keypair, safe to interrupt and resume.
+
+1. start: a new keypair; the new private key is sealed to every holder of the current one (staff
+   members, the recovery key, open invitations) and the blind-index key to the new public key.
+   From then on new reports are sealed to the new key.
+2. batches: each case still on the old version has its keys unsealed and sealed again to the new
+   key, a batch per transaction: an interruption loses nothing, a new run carries on.
+3. finish: when no case is left on the old version, the old slots are deleted, the new key becomes
+   the current one, and staff sessions end (they hold the old key only).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from reporter import crypto
+from reporter.accounts.models import Invitation, StaffMember, StaffSession
+from reporter.orgs.models import INVITATION, RECOVERY, STAFF, Organisation, OrgKeySlot
+from reporter.orgs.service import add_slot, index_key_associated_data
+from reporter.reports.models import Case
+from reporter.reports.service import sealed_key_associated_data
+
+PURPOSES = ("content", "thread", "case")
+
+
+class RotationError(Exception):
+    """The rotation cannot go on as asked."""
+
+
+def _holder_public_key(
+    session: Session, organisation: Organisation, slot: OrgKeySlot
+) -> bytes | None:
+    if slot.holder == RECOVERY:
+        return organisation.recovery_public_key
+    if slot.holder == STAFF and slot.staff_member_id is not None:
+        member = session.get(StaffMember, slot.staff_member_id)
+        return member.public_key if member is not None else None
+    if slot.holder == INVITATION and slot.invitation_id is not None:
+        invitation = session.get(Invitation, slot.invitation_id)
+        return invitation.public_key if invitation is not None and not invitation.used else None
+    return None
+
+
+def start(session: Session, organisation: Organisation, current_private_key: bytes) -> bool:
+    """Begin a rotation (once); return False if one was already under way."""
+    if organisation.next_public_key is not None:
+        return False
+    new = crypto.generate_keypair()
+    version = organisation.key_version + 1
+    slots = session.scalars(
+        select(OrgKeySlot).where(
+            OrgKeySlot.organisation_id == organisation.id,
+            OrgKeySlot.key_version == organisation.key_version,
+        )
+    ).all()
+    for slot in slots:
+        public_key = _holder_public_key(session, organisation, slot)
+        if public_key is not None:
+            add_slot(
+                session,
+                organisation,
+                new.private_key,
+                holder=slot.holder,
+                holder_public_key=public_key,
+                version=version,
+                staff_member_id=slot.staff_member_id,
+                invitation_id=slot.invitation_id,
+            )
+    index_key = crypto.unseal(
+        current_private_key,
+        organisation.index_key_sealed,
+        index_key_associated_data(organisation.id, organisation.key_version),
+    )
+    organisation.next_index_key_sealed = crypto.seal(
+        new.public_key, index_key, index_key_associated_data(organisation.id, version)
+    )
+    organisation.next_public_key = new.public_key
+    session.flush()
+    return True
+
+
+def remaining(session: Session, organisation: Organisation) -> int:
+    """Cases still sealed to the old key."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.organisation_id == organisation.id, Case.key_version == organisation.key_version
+        )
+    )
+    return int(count or 0)
+
+
+def reseal_batch(
+    session: Session, organisation: Organisation, current_private_key: bytes, size: int = 200
+) -> int:
+    """Move up to `size` cases to the new key; the caller commits."""
+    if organisation.next_public_key is None:
+        raise RotationError("no rotation under way")
+    version = organisation.key_version + 1
+    cases = session.scalars(
+        select(Case)
+        .where(
+            Case.organisation_id == organisation.id, Case.key_version == organisation.key_version
+        )
+        .limit(size)
+    ).all()
+    for case in cases:
+        sealed = {
+            "content": case.sealed_content_key,
+            "thread": case.sealed_thread_key,
+            "case": case.sealed_case_key,
+        }
+        resealed = {}
+        for purpose in PURPOSES:
+            aad = sealed_key_associated_data(case.report_id, case.organisation_id, purpose)
+            key = crypto.unseal(current_private_key, sealed[purpose], aad)
+            resealed[purpose] = crypto.seal(organisation.next_public_key, key, aad)
+        case.sealed_content_key = resealed["content"]
+        case.sealed_thread_key = resealed["thread"]
+        case.sealed_case_key = resealed["case"]
+        case.key_version = version
+    session.flush()
+    return len(cases)
+
+
+def finish(session: Session, organisation: Organisation) -> None:
+    """Make the new key current once every case moved."""
+    if organisation.next_public_key is None or organisation.next_index_key_sealed is None:
+        raise RotationError("no rotation under way")
+    if remaining(session, organisation):
+        raise RotationError("cases are still sealed to the old key")
+    old_version = organisation.key_version
+    session.execute(
+        delete(OrgKeySlot).where(
+            OrgKeySlot.organisation_id == organisation.id, OrgKeySlot.key_version == old_version
+        )
+    )
+    members = select(StaffMember.id).where(StaffMember.organisation_id == organisation.id)
+    session.execute(delete(StaffSession).where(StaffSession.staff_member_id.in_(members)))
+    organisation.public_key = organisation.next_public_key
+    organisation.index_key_sealed = organisation.next_index_key_sealed
+    organisation.key_version = old_version + 1
+    organisation.next_public_key = None
+    organisation.next_index_key_sealed = None
+    session.flush()

@@ -1,0 +1,200 @@
+"""Case coding feeds the anonymised statistics; no statistic links back to a report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Session
+
+from reporter.moderation.models import CaseAct, StatCount
+from reporter.reports.models import Report
+from tests.conftest import Network, csrf_token, receipt_of, submit
+from tests.staff import form_token, login, make_member
+
+
+@pytest.fixture
+def moderator(app: Flask, network: Network) -> FlaskClient:
+    make_member(app, network.brazil, network.key(network.brazil), "mod", "moderator")
+    client = app.test_client()
+    assert login(client, "mod").status_code == 302
+    return client
+
+
+def _act(**overrides: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "violation_type": "extortion_bribe",
+        "year": "2025",
+        "month": "3",
+        "day": "",
+        "date_precision": "month",
+        "country": "BR",
+        "region": "BR-SP",
+        "location_type": "street_public",
+        "perpetrators": ["police"],
+        "populations": ["sex_worker", "migrant"],
+        "violation_status": "verified",
+        "sought_protection": "no",
+        "reasons_not": ["fear_of_reprisal"],
+    }
+    fields.update(overrides)
+    return fields
+
+
+def _counts(db: Session) -> list[tuple[str, ...]]:
+    db.expire_all()
+    return sorted(
+        (
+            r.country,
+            r.region,
+            r.year_month,
+            r.violation_type,
+            r.perpetrator_type,
+            r.population,
+            r.combinations,
+            r.acts,
+        )
+        for r in db.scalars(select(StatCount))
+    )
+
+
+def _case_id(db: Session) -> str:
+    return str(db.scalars(select(Report)).one().id)
+
+
+def test_new_act_starts_from_the_report(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    submit(app.test_client(), violations=["denial_oat"], region="BR-RJ")
+    page = moderator.get(f"/staff/cases/{_case_id(db)}/acts/new").get_data(as_text=True)
+    assert re.search(
+        r'<option selected value="denial_oat">|<option value="denial_oat" selected>', page
+    )
+    assert 'value="BR-RJ" selected' in page or 'selected value="BR-RJ"' in page
+
+
+def test_coding_adds_edits_and_removes_counts(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    submit(app.test_client(), count_in_statistics="y")
+    case_id = _case_id(db)
+    url = f"/staff/cases/{case_id}/acts/new"
+    response = moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act()})
+    assert response.status_code == 302
+    assert _counts(db) == [
+        ("BR", "BR-SP", "2025-03", "extortion_bribe", "police", "migrant", 1, 0),
+        ("BR", "BR-SP", "2025-03", "extortion_bribe", "police", "sex_worker", 1, 1),
+    ]
+    act_id = db.scalars(select(CaseAct.id)).one()
+    edit = f"/staff/cases/{case_id}/acts/{act_id}"
+    moderator.post(
+        edit,
+        data={
+            "csrf_token": form_token(moderator, edit),
+            **_act(violation_type="illegal_search_raid", populations=[]),
+        },
+    )
+    assert _counts(db) == [("BR", "BR-SP", "2025-03", "illegal_search_raid", "police", "", 1, 1)]
+
+    moderator.post(f"{edit}/delete", data={"csrf_token": form_token(moderator, edit)})
+    assert _counts(db) == []
+    assert db.scalars(select(CaseAct)).all() == []
+
+
+def test_not_a_violation_and_no_consent_are_not_counted(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    submit(app.test_client(), count_in_statistics=None, narrative="no consent")
+    submit(app.test_client(), count_in_statistics="y", narrative="consent")
+    for report in db.scalars(select(Report)):
+        url = f"/staff/cases/{report.id}/acts/new"
+        response = moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act()})
+        assert response.status_code == 302
+    assert len(_counts(db)) == 2  # only the report with consent counts (two populations)
+    consenting = next(
+        r for r in db.scalars(select(Report)) if any(c.stats_counted for c in r.cases)
+    )
+    act_id = db.scalars(select(CaseAct.id).where(CaseAct.report_id == consenting.id)).one()
+    edit = f"/staff/cases/{consenting.id}/acts/{act_id}"
+    moderator.post(
+        edit,
+        data={
+            "csrf_token": form_token(moderator, edit),
+            **_act(violation_status="not_a_violation"),
+        },
+    )
+    assert _counts(db) == []
+
+
+def test_spam_and_withdrawal_take_the_counts_out(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    public = app.test_client()
+    receipt = receipt_of(submit(public, count_in_statistics="y"))
+    case_id = _case_id(db)
+    url = f"/staff/cases/{case_id}/acts/new"
+    moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act(populations=[])})
+    assert len(_counts(db)) == 1
+
+    token = form_token(moderator, f"/staff/cases/{case_id}")
+    moderator.post(
+        f"/staff/cases/{case_id}/workflow",
+        data={"csrf_token": token, "status": "spam", "priority": "normal", "assignee": ""},
+    )
+    assert _counts(db) == []
+    moderator.post(
+        f"/staff/cases/{case_id}/workflow",
+        data={"csrf_token": token, "status": "documented", "priority": "normal", "assignee": ""},
+    )
+    assert len(_counts(db)) == 1
+
+    token = csrf_token(public, "/en/followup")
+    public.post(
+        "/en/followup/withdraw", data={"csrf_token": token, "receipt": receipt, "confirm": "yes"}
+    )
+    assert len(_counts(db)) == 1  # nobody with the keys has looked yet
+    moderator.get("/staff/queue")
+    assert _counts(db) == []
+
+
+def test_region_must_belong_to_the_country(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    submit(app.test_client())
+    url = f"/staff/cases/{_case_id(db)}/acts/new"
+    response = moderator.post(
+        url, data={"csrf_token": form_token(moderator, url), **_act(country="CO", region="BR-SP")}
+    )
+    assert response.status_code == 400
+    assert db.scalars(select(CaseAct)).all() == []
+
+
+def test_statistics_have_no_link_to_reports(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    for column in StatCount.__table__.columns:  # type: ignore[attr-defined]
+        targets = {fk.column.table.name for fk in column.foreign_keys if isinstance(fk, ForeignKey)}
+        assert targets <= {"organisations"}, column.name
+        assert "report" not in column.name and "case" not in column.name
+
+
+def test_coding_is_encrypted_at_rest(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    from tests.dump import database_bytes
+
+    submit(app.test_client(), count_in_statistics=None, violations=["eviction"])
+    url = f"/staff/cases/{_case_id(db)}/acts/new"
+    moderator.post(
+        url,
+        data={
+            "csrf_token": form_token(moderator, url),
+            **_act(violation_type="forced_labour", region="BR-AM"),
+        },
+    )
+    assert db.scalars(select(CaseAct)).one()
+    stored = database_bytes(app)
+    assert b"forced_labour" not in stored and b"BR-AM" not in stored
