@@ -99,17 +99,74 @@ def init_command(name: str, slug: str, countries: str, url: str, admin_username:
         raise click.ClickException(str(error)) from error
     finally:
         session.close()
-    click.echo(f"Created the network organisation {name!r}.\n")
+    _print_keys(name, created.recovery_key, admin_username, url, invitation.token)
+
+
+@click.group("org")
+def org_group() -> None:
+    """Member organisations of the network."""
+
+
+@org_group.command("add")
+@click.option("--name", required=True, help="The organisation's name.")
+@click.option("--slug", required=True, help="Short lower-case name, e.g. red-colombia.")
+@click.option("--countries", required=True, help="Country codes it receives reports from, e.g. CO.")
+@click.option(
+    "--admin", "admin_username", required=True, help="Its first administrator's username."
+)
+@click.option(
+    "--url", default="http://127.0.0.1:5000", show_default=True, help="Where staff reach this site."
+)
+@with_appcontext
+def org_add(name: str, slug: str, countries: str, admin_username: str, url: str) -> None:
+    """Add a national member organisation: its keys, its recovery key and its first admin's invitation."""
+    from reporter.accounts.models import ORG_ADMIN
+    from reporter.accounts.service import AccountError, create_invitation
+    from reporter.audit.service import audit_key, record
+    from reporter.orgs.models import NATIONAL
+    from reporter.orgs.service import OrganisationError, create_organisation
+
+    session = new_session()
+    try:
+        created = create_organisation(
+            session, name=name, slug=slug, kind=NATIONAL, countries=countries.split(",")
+        )
+        invitation = create_invitation(
+            session,
+            created.organisation,
+            username=admin_username,
+            role=ORG_ADMIN,
+            organisation_keys={created.organisation.key_version: created.private_key},
+        )
+        record(
+            session,
+            audit_key(current_settings().secret_key),
+            action="organisation_added",
+            organisation_id=created.organisation.id,
+            actor_name="reporter org add",
+            target=slug,
+        )
+        session.commit()
+    except (OrganisationError, AccountError) as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from error
+    finally:
+        session.close()
+    _print_keys(name, created.recovery_key, admin_username, url, invitation.token)
+
+
+def _print_keys(name: str, recovery_key: str, admin_username: str, url: str, token: str) -> None:
+    click.echo(f"Created the organisation {name!r}.\n")
     click.secho("RECOVERY KEY (shown only this once):", bold=True)
-    click.echo(f"\n    {created.recovery_key}\n")
+    click.echo(f"\n    {recovery_key}\n")
     click.echo(
         "Print it or write it on paper and keep it offline, in a safe place away from the server.\n"
         "It is the only way to read reports if every staff password is lost. Nobody can show it again.\n"
     )
     click.echo(
-        f"Invitation for the first network administrator, {admin_username!r} (single use, valid 7 days):"
+        f"Invitation for the first administrator, {admin_username!r} (single use, valid 7 days):"
     )
-    click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
+    click.echo(f"    {url.rstrip('/')}/staff/invitation/{token}")
 
 
 @click.command("demo")
@@ -341,6 +398,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(org_group)
     app.cli.add_command(purge_command)
 
 

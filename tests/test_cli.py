@@ -55,3 +55,53 @@ def test_demo_is_idempotent_and_prints_json(app: Flask) -> None:
         "/en/followup", data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": receipt}
     )
     assert "Thank you for your report" in page.get_data(as_text=True)
+
+
+def test_org_add_creates_a_member_organisation_that_receives_reports(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(args=["init", "--name", "LANPUD", "--countries", "AR,BR,CO"]).exit_code == 0
+    )
+    result = runner.invoke(
+        args=[
+            "org",
+            "add",
+            "--name",
+            "Red Colombia",
+            "--slug",
+            "red-colombia",
+            "--countries",
+            "CO",
+            "--admin",
+            "ana",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert re.search(r"([A-Z2-7]{4}-){11}[A-Z2-7]{4}", result.output)
+    assert re.search(r"/staff/invitation/[\w-]{40,}", result.output)
+    again = runner.invoke(
+        args=[
+            "org",
+            "add",
+            "--name",
+            "Again",
+            "--slug",
+            "red-colombia",
+            "--countries",
+            "CO",
+            "--admin",
+            "bea",
+        ]
+    )
+    assert again.exit_code != 0 and "exists already" in again.output
+
+    from tests.conftest import submit
+
+    submit(app.test_client(), country="CO", region="CO-ANT", share_with_network=None)
+    session = new_session(app)
+    try:
+        report = session.scalars(select(Report)).one()
+        slugs = {session.get(Organisation, case.organisation_id).slug for case in report.cases}  # type: ignore[union-attr]
+        assert slugs == {"red-colombia"}
+    finally:
+        session.close()
