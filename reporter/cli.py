@@ -76,30 +76,10 @@ def db_revision(message: str) -> None:
 def init_command(name: str, slug: str, countries: str, url: str, admin_username: str) -> None:
     """Create the network organisation, its keys, its recovery key and the first admin's invitation."""
     from reporter.accounts.models import NETWORK_ADMIN
-    from reporter.accounts.service import create_invitation
     from reporter.orgs.models import NETWORK
-    from reporter.orgs.service import OrganisationError, create_organisation
 
     migrate.upgrade(engine_of(current_app))
-    session = new_session()
-    try:
-        created = create_organisation(
-            session, name=name, slug=slug, kind=NETWORK, countries=countries.split(",")
-        )
-        invitation = create_invitation(
-            session,
-            created.organisation,
-            username=admin_username,
-            role=NETWORK_ADMIN,
-            organisation_keys={created.organisation.key_version: created.private_key},
-        )
-        session.commit()
-    except OrganisationError as error:
-        session.rollback()
-        raise click.ClickException(str(error)) from error
-    finally:
-        session.close()
-    _print_keys(name, created.recovery_key, admin_username, url, invitation.token)
+    _add_organisation(name, slug, NETWORK, countries, admin_username, NETWORK_ADMIN, url)
 
 
 @click.group("org")
@@ -121,21 +101,29 @@ def org_group() -> None:
 def org_add(name: str, slug: str, countries: str, admin_username: str, url: str) -> None:
     """Add a national member organisation: its keys, its recovery key and its first admin's invitation."""
     from reporter.accounts.models import ORG_ADMIN
+    from reporter.orgs.models import NATIONAL
+
+    _add_organisation(name, slug, NATIONAL, countries, admin_username, ORG_ADMIN, url)
+
+
+def _add_organisation(
+    name: str, slug: str, kind: str, countries: str, admin_username: str, admin_role: str, url: str
+) -> None:
+    """Create an organisation and its first admin's invitation; print the recovery key once."""
     from reporter.accounts.service import AccountError, create_invitation
     from reporter.audit.service import audit_key, record
-    from reporter.orgs.models import NATIONAL
     from reporter.orgs.service import OrganisationError, create_organisation
 
     session = new_session()
     try:
         created = create_organisation(
-            session, name=name, slug=slug, kind=NATIONAL, countries=countries.split(",")
+            session, name=name, slug=slug, kind=kind, countries=countries.split(",")
         )
         invitation = create_invitation(
             session,
             created.organisation,
             username=admin_username,
-            role=ORG_ADMIN,
+            role=admin_role,
             organisation_keys={created.organisation.key_version: created.private_key},
         )
         record(
@@ -143,7 +131,7 @@ def org_add(name: str, slug: str, countries: str, admin_username: str, url: str)
             audit_key(current_settings().secret_key),
             action="organisation_added",
             organisation_id=created.organisation.id,
-            actor_name="reporter org add",
+            actor_name=f"reporter ({kind})",
             target=slug,
         )
         session.commit()
