@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from reporter import crypto
-from reporter.accounts.models import ROLES, Invitation, StaffMember, StaffSession
+from reporter.accounts.models import (
+    ROLES,
+    ROLES_WITH_REPORT_ACCESS,
+    Invitation,
+    StaffMember,
+    StaffSession,
+)
 from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
 from reporter.orgs.service import add_slot, open_slot
 
@@ -194,7 +200,7 @@ def create_invitation(
     )
     session.add(invitation)
     session.flush()
-    if role in ("network_admin", "org_admin", "moderator"):
+    if role in ROLES_WITH_REPORT_ACCESS:
         if not organisation_keys:
             raise AccountError("this role needs the organisation's key")
         for version, private_key in organisation_keys.items():

@@ -15,6 +15,7 @@ from reporter.accounts.models import (
     MODERATOR,
     NETWORK_ADMIN,
     ORG_ADMIN,
+    ROLES_WITH_REPORT_ACCESS,
     Invitation,
     StaffMember,
 )
@@ -94,7 +95,7 @@ def _invitation_link(token: str) -> str:
 
 def _org_keys_for(role: str) -> dict[int, bytes] | None:
     staff = auth.current_staff()
-    return dict(staff.org_keys) if role != ADVOCATE else None
+    return dict(staff.org_keys) if role in ROLES_WITH_REPORT_ACCESS else None
 
 
 @blueprint.post("/people/invite")
