@@ -28,21 +28,22 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         BABEL_DEFAULT_LOCALE=settings.default_language,
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
-        RATELIMIT_ENABLED=True,
     )
 
     # models is imported so every table is mapped before the first query.
-    from reporter import db, errors, i18n, models, security, templating  # noqa: F401
+    from reporter import db, errors, flood, i18n, models, security, templating  # noqa: F401
 
     app.request_class = security.InMemoryUploadRequest
     app.session_interface = security.CsrfOnlySessionInterface()
     security.silence_request_logging(settings.log_public_requests)
     app.after_request(security.set_security_headers)
+    app.wsgi_app = security.TrustedProxyScheme(  # type: ignore[method-assign]
+        app.wsgi_app, security.TrustedProxies(settings.trusted_proxies)
+    )
 
     db.init_app(app, settings.database_url)
     i18n.init_app(app)
-    security.limiter.init_app(app)
+    flood.init_app(app, settings)
     errors.init_app(app)
     templating.init_app(app)
 

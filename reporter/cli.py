@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -13,6 +16,9 @@ from reporter.context import current_settings
 from reporter.db import engine_of, new_session
 from reporter.reports.service import ReceiptSecrets
 
+if TYPE_CHECKING:
+    from reporter.audit.service import Anchor, Problem
+
 
 def _receipt_secrets() -> ReceiptSecrets:
     settings = current_settings()
@@ -20,6 +26,10 @@ def _receipt_secrets() -> ReceiptSecrets:
     return ReceiptSecrets(
         settings.receipt_pepper.encode("utf-8"), crypto.Cost(cost.time_cost, cost.memory_kib)
     )
+
+
+def _invitation_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=current_settings().invitation_hours)
 
 
 def _password_cost() -> crypto.Cost:
@@ -125,6 +135,7 @@ def _add_organisation(
             username=admin_username,
             role=admin_role,
             organisation_keys={created.organisation.key_version: created.private_key},
+            lifetime=_invitation_lifetime(),
         )
         record(
             session,
@@ -152,7 +163,8 @@ def _print_keys(name: str, recovery_key: str, admin_username: str, url: str, tok
         "It is the only way to read reports if every staff password is lost. Nobody can show it again.\n"
     )
     click.echo(
-        f"Invitation for the first administrator, {admin_username!r} (single use, valid 7 days):"
+        f"Invitation for the first administrator, {admin_username!r} "
+        f"(single use, valid {current_settings().invitation_hours} hours):"
     )
     click.echo(f"    {url.rstrip('/')}/staff/invitation/{token}")
 
@@ -196,22 +208,112 @@ def audit_group() -> None:
     """The tamper-evident audit log."""
 
 
+def _parse_anchor(text: str | None) -> Anchor | None:
+    from reporter.audit.service import InvalidAnchor, parse_anchor
+
+    if text is None:
+        return None
+    try:
+        return parse_anchor(text)
+    except InvalidAnchor as error:
+        raise click.BadParameter(str(error), param_hint="'--anchor'") from error
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(f"entry {problem.entry_id}: {problem.what}", err=True)
+
+
 @audit_group.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_text",
+    metavar='"N HASH"',
+    help="An anchor printed earlier by `reporter audit anchor` (the whole line, or the entry "
+    "number and hash): also check that entry N still exists with exactly that hash.",
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Check the whole chain; exit 1 if any entry was edited, deleted, inserted or reordered."""
+def audit_verify(anchor_text: str | None) -> None:
+    """Check the whole chain and its head; exit 1 if any entry was edited, deleted, inserted or
+    reordered, or the head was rewound."""
     from reporter.audit.service import audit_key, verify
+
+    anchor = _parse_anchor(anchor_text)
+    session = new_session()
+    try:
+        problems = verify(session, audit_key(current_settings().secret_key), anchor)
+    finally:
+        session.close()
+    if problems:
+        _print_problems(problems)
+        raise SystemExit(1)
+    if anchor is None:
+        click.echo("audit log intact")
+    else:
+        click.echo(f"audit log intact and matches the anchor at entry {anchor.entry_id}")
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Print the newest entry's number and hash as one line, after checking the log.
+
+    Store the line away from this server (on paper, in a password manager, in another
+    organisation's records), e.g. weekly. Later, `reporter audit verify --anchor "LINE"`
+    detects a log cut below that entry or rewritten up to it, even by someone holding the
+    database and the secret key.
+    """
+    from reporter.audit.service import audit_key, current_anchor, verify
 
     session = new_session()
     try:
         problems = verify(session, audit_key(current_settings().secret_key))
+        anchor = None if problems else current_anchor(session)
     finally:
         session.close()
     if problems:
-        for problem in problems:
-            click.echo(f"entry {problem.entry_id}: {problem.what}", err=True)
+        _print_problems(problems)
+        click.echo("the audit log has problems; no anchor was printed", err=True)
         raise SystemExit(1)
-    click.echo("audit log intact")
+    if anchor is None:
+        click.echo("the audit log is empty; there is nothing to anchor yet", err=True)
+        raise SystemExit(1)
+    click.echo(str(anchor))
+
+
+@audit_group.command("seal")
+@click.option(
+    "--anchor",
+    "anchor_text",
+    metavar='"N HASH"',
+    help="Also require the log to match this anchor before sealing.",
+)
+@with_appcontext
+def audit_seal(anchor_text: str | None) -> None:
+    """Write the MAC of the audit head when it has none (a log from before head MACs) or after an
+    investigation; refused if any entry fails to verify. The sealing is itself recorded."""
+    from reporter.audit.service import CannotSeal, audit_key, current_anchor, record, seal_head
+
+    anchor = _parse_anchor(anchor_text)
+    key = audit_key(current_settings().secret_key)
+    session = new_session()
+    try:
+        try:
+            sealed = seal_head(session, key, anchor)
+        except CannotSeal as error:
+            session.rollback()
+            _print_problems(error.problems)
+            click.echo(str(error), err=True)
+            raise SystemExit(1) from error
+        if sealed:
+            record(session, key, action="audit_head_sealed", actor_name="reporter audit seal")
+            session.commit()
+        printed = current_anchor(session)
+    finally:
+        session.close()
+    click.echo("audit head sealed" if sealed else "the audit head was sealed already")
+    if printed is not None:
+        click.echo(str(printed))
 
 
 @click.group("keys")
@@ -256,10 +358,15 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
         role = NETWORK_ADMIN if org.kind == NETWORK else ORG_ADMIN
         try:
             if existing is not None and existing.organisation_id == org.id:
-                invitation = reset_access(session, existing, keys)
+                invitation = reset_access(session, existing, keys, lifetime=_invitation_lifetime())
             else:
                 invitation = create_invitation(
-                    session, org, username=admin_username, role=role, organisation_keys=keys
+                    session,
+                    org,
+                    username=admin_username,
+                    role=role,
+                    organisation_keys=keys,
+                    lifetime=_invitation_lifetime(),
                 )
         except AccountError as error:
             raise click.ClickException(str(error)) from error
@@ -274,7 +381,10 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
         session.commit()
     finally:
         session.close()
-    click.echo(f"Invitation for {admin_username!r} (single use, valid 7 days):")
+    click.echo(
+        f"Invitation for {admin_username!r} "
+        f"(single use, valid {current_settings().invitation_hours} hours):"
+    )
     click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
 
 
@@ -391,6 +501,8 @@ def init_app(app: Flask) -> None:
 
 
 def main() -> None:
+    # Whatever this command writes (database, secrets, exports, backups) is for this user only.
+    os.umask(0o077)
     from reporter import create_app
 
     FlaskGroup(create_app=create_app, name="reporter").main()

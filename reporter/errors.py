@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from reporter.security import UnreadableBody
+
 MESSAGES = {
     400: (
         _l("Something was wrong with what was sent"),
@@ -41,7 +43,20 @@ def render_error(code: int) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+UNREADABLE = (
+    _l("What you sent could not be read"),
+    _l(
+        "What your browser sent was cut off or damaged on the way, so nothing was saved. Go back, check that your answers are still there, and send again. On a slow connection, try without files first."
+    ),
+)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(UnreadableBody)
+    def unreadable_body(_error: UnreadableBody) -> tuple[str, int]:
+        title, message = UNREADABLE
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_error(error.code or 500)

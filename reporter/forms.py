@@ -24,6 +24,8 @@ REJECTION_MESSAGES = {
     "image_too_large": _l("This picture is too large."),
     "damaged": _l("This file seems damaged and cannot be read."),
     "pdf_encrypted": _l("This PDF has a password. Send it without a password."),
+    "pdf_too_long": _l("This PDF has too many pages. Send at most 60 pages."),
+    "audio_too_long": _l("This recording is too long. Send at most 30 minutes."),
     "too_big": _l("This file is too large."),
 }
 

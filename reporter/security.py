@@ -1,18 +1,23 @@
-"""Security defaults for every response, uploads kept in memory, no request logging, rate limits."""
+"""Security defaults for every response, uploads kept in memory, no request logging, proxies."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import io
+import ipaddress
 import logging
 import re
-from typing import IO
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.formparser import FormDataParser
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -31,8 +36,46 @@ PERMISSIONS_POLICY = (
 )
 
 
+class UnreadableBody(BadRequest):
+    """The request body was cut off or malformed: nothing in it can be trusted or kept."""
+
+
+class LenientFormDataParser(FormDataParser):
+    """Read a form body whose text is not valid UTF-8 instead of dropping the whole form.
+
+    The unreadable letters become U+FFFD, which the text checks answer with "some letters could
+    not be read", while everything else the person typed comes back to them. A body that cannot
+    be parsed at all (a cut-off upload) raises instead of passing for an empty form, which would
+    be answered as an expired page.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.silent = False
+
+    def _parse_urlencoded(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> tuple[IO[bytes], MultiDict[str, Any], MultiDict[str, Any]]:
+        items = parse_qsl(
+            stream.read().decode("utf-8", "replace"), keep_blank_values=True, errors="replace"
+        )
+        return stream, self.cls(items), self.cls()
+
+
 class InMemoryUploadRequest(Request):
     """Keep uploaded files in memory: a plaintext temp file would outlive the request on disk."""
+
+    form_data_parser_class = LenientFormDataParser
+
+    def _load_form_data(self) -> None:
+        try:
+            super()._load_form_data()
+        except (ValueError, ClientDisconnected) as exc:
+            raise UnreadableBody() from exc
 
     def _get_file_stream(
         self,
@@ -87,17 +130,48 @@ def silence_request_logging(enabled: bool) -> None:
         logger.addFilter(_DropRequestLines())
 
 
-def _client_bucket() -> str:
-    """A keyed, hourly-rotating hash of the client address: counts floods, stores no address.
+class TrustedProxies:
+    """The proxies whose forwarded headers are believed; every other sender's are ignored."""
 
-    The address itself is read here and nowhere else, and never leaves this function.
+    def __init__(self, entries: tuple[str, ...]) -> None:
+        self.networks = tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+    def trusts(self, address: str | None) -> bool:
+        try:
+            parsed = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(parsed in network for network in self.networks)
+
+    def client_address(self, remote_addr: str | None, forwarded_for: str | None) -> str:
+        """The address of the client: the connection's, or the one a trusted proxy forwards.
+
+        Behind a proxy, the nearest hop that is not one of ours: a client can prepend anything.
+        Empty when a trusted proxy forwards none (the onion path of the shipped nginx).
+        """
+        if not self.trusts(remote_addr):
+            return remote_addr or ""
+        hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.trusts(hop):
+                return hop
+        return ""
+
+
+class TrustedProxyScheme:
+    """WSGI middleware: believe X-Forwarded-Proto only from a trusted proxy.
+
+    The scheme decides whether cookies are Secure and whether HSTS is sent; a client of the onion
+    service must not be able to claim https by sending the header itself.
     """
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    hour = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H")
-    address = (request.remote_addr or "").encode("utf-8")
-    return hmac.new(
-        secret, b"ratelimit|" + hour.encode() + b"|" + address, hashlib.sha256
-    ).hexdigest()[:32]
 
+    def __init__(self, app: WSGIApplication, proxies: TrustedProxies) -> None:
+        self.app = app
+        self.proxies = proxies
 
-limiter = Limiter(key_func=_client_bucket, headers_enabled=False, strategy="fixed-window")
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.proxies.trusts(environ.get("REMOTE_ADDR")):
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
+        return self.app(environ, start_response)

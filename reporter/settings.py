@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
+import stat
 import tomllib
 import types
 import warnings
@@ -45,8 +47,22 @@ class Settings:
     max_attachment_mb: int = 10
     narrative_max_chars: int = 20000
     short_text_max_chars: int = 300
+    # Flood control (reporter/flood.py). Per client: a keyed hash of the address, only counting
+    # well-formed requests. Report sends; receipt look-ups, replies and withdrawals; staff logins.
     submit_rate_limit: str = "5 per 10 minutes; 20 per day"
     receipt_rate_limit: str = "10 per 10 minutes; 50 per day"
+    login_rate_limit: str = "10 per minute; 100 per day"
+    # Site-wide capacity for visitors whose address cannot be told apart (the onion service):
+    # sized for real traffic, with room for a burst of 100 honest reports in ten minutes.
+    anonymous_submit_capacity: str = "150 per 10 minutes; 1000 per day"
+    anonymous_receipt_capacity: str = "300 per 10 minutes; 3000 per day"
+    anonymous_login_capacity: str = "60 per minute; 1000 per day"
+    # Failed logins per username and client (a device that logged in before is its own client):
+    # past this, that name is not tried from that client until the window ends. Never a lock
+    # that a stranger elsewhere can set.
+    login_failure_limit: str = "5 per 15 minutes; 30 per day"
+    # Addresses or networks of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    trusted_proxies: tuple[str, ...] = ()
     # memory:// keeps counters in the worker; redis://127.0.0.1:6379/0 shares them between workers.
     ratelimit_storage_url: str = "memory://"
     # A wrong receipt and a right one take at least this long to answer.
@@ -54,9 +70,12 @@ class Settings:
     csrf_time_limit_seconds: int = 4 * 3600
     # Public request logging is off: the anonymity promise depends on it.
     log_public_requests: bool = False
+    # A staff session (and the keys it holds) ends after this idle time, which must be shorter
+    # than the CSRF token's life: a page whose token expired never outlives its session.
     staff_idle_minutes: int = 30
     staff_absolute_hours: int = 12
-    login_rate_limit: str = "10 per minute; 100 per day"
+    # An invitation or access-reset link works once, for this long.
+    invitation_hours: int = 72
     queue_page_size: int = 50
     receipt_time_cost: int = 2
     receipt_memory_kib: int = 65536
@@ -147,12 +166,35 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     return _complete(settings)
 
 
+def _instance_folder(folder: Path) -> None:
+    """Create the instance folder (database, secrets) readable by this user only: 0700, whatever
+    the umask, even when its parent exists already.
+
+    A folder that exists is the operator's: it is not changed behind their back (they may have
+    given a backup group access on purpose), but a warning says so when other users can enter it.
+    Its files need no check of their own: a closed folder keeps them closed.
+    """
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & 0o077:
+            warnings.warn(
+                f"the instance folder {folder} can be entered by other users (mode {mode:04o}); "
+                f"it holds the database and the secret key: run chmod 700 {folder}",
+                stacklevel=3,
+            )
+        return
+    # mkdir's mode is narrowed by the umask but never widened; set it exactly.
+    os.chmod(folder, 0o700)
+
+
 def _instance_secret(folder: Path, name: str) -> str:
     """Read, or create once, a random secret kept in the instance folder (mode 0600)."""
     path = folder / name
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    folder.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -163,6 +205,7 @@ def _instance_secret(folder: Path, name: str) -> str:
 def _complete(settings: Settings) -> Settings:
     """Fill the derived defaults: instance folder, database and secrets."""
     instance = Path(settings.instance_path or Path.cwd() / "instance").resolve()
+    _instance_folder(instance)
     changes: dict[str, Any] = {"instance_path": str(instance)}
     if not settings.database_url:
         changes["database_url"] = f"sqlite:///{instance / 'reporter.sqlite3'}"
@@ -170,6 +213,13 @@ def _complete(settings: Settings) -> Settings:
         changes["secret_key"] = _instance_secret(instance, "secret_key")
     if not settings.receipt_pepper:
         changes["receipt_pepper"] = _instance_secret(instance, "receipt_pepper")
+    if settings.staff_idle_minutes * 60 >= settings.csrf_time_limit_seconds:
+        raise SettingsError("staff_idle_minutes must be shorter than csrf_time_limit_seconds")
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"trusted_proxies: not an address or network: {entry!r}") from exc
     if settings.default_language not in settings.languages:
         raise SettingsError("default_language must be one of languages")
     unsupported = set(settings.languages) - set(LANGUAGES)

@@ -21,7 +21,6 @@ from reporter.db import Base, engine_of, new_session
 from reporter.orgs.models import NATIONAL, NETWORK, Organisation
 from reporter.orgs.service import create_organisation
 from reporter.reports.service import ReceiptSecrets
-from reporter.security import limiter
 from reporter.settings import load_settings
 
 TEST_DATABASE_URL = os.environ.get("REPORTER_TEST_DATABASE_URL", "")
@@ -42,6 +41,9 @@ def make_settings(instance: Path, **overrides: Any) -> Any:
         "submit_rate_limit": "1000 per minute",
         "receipt_rate_limit": "1000 per minute",
         "login_rate_limit": "1000 per minute",
+        "anonymous_submit_capacity": "1000 per minute",
+        "anonymous_receipt_capacity": "1000 per minute",
+        "anonymous_login_capacity": "1000 per minute",
         **FAST,
     }
     if TEST_DATABASE_URL:
@@ -83,8 +85,7 @@ def app_factory(instance_dir: Path, _schema: None) -> Iterator[Any]:
 
     yield factory
     for app in made:
-        with app.app_context():
-            limiter.reset()
+        app.extensions["reporter.flood"].reset()
     if made:
         _empty_tables(made[0])
         for app in made:

@@ -53,14 +53,12 @@ def test_no_address_or_user_agent_in_database_or_logs(
 
 
 def test_rate_limit_counters_hold_no_address(app: Flask, network: object) -> None:
-    from reporter.security import limiter
-
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": IP})
     client.post(
         "/en/followup", data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": "1" * 16}
     )
-    storage = limiter.storage
+    storage = app.extensions["reporter.flood"].storage
     keys = " ".join(str(key) for key in getattr(storage, "storage", {}))
     assert keys, "the receipt limit should have counted this attempt"
     assert IP not in keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reporter.reports.models import Attachment, Report
-from tests.conftest import csrf_token, report_fields, submit
+from tests.conftest import Network, csrf_token, report_fields, submit
 from tests.media import jpeg_with_gps
 
 
@@ -215,12 +216,116 @@ def test_flood_of_submissions_is_limited_with_a_translated_429(
 ) -> None:  # type: ignore[no-untyped-def]
     app: Flask = app_factory(submit_rate_limit="2 per minute")
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
     assert submit(client).status_code == 200
     assert submit(client).status_code == 200
-    limited = submit(client, "es")
+    limited = submit(client, "es", narrative="Lo que escribí sigue aquí.")
     assert limited.status_code == 429
-    assert '<html lang="es"' in limited.get_data(as_text=True)
+    page = limited.get_data(as_text=True)
+    assert '<html lang="es"' in page
+    # The person gets their filled-in form back, never an empty page.
+    assert "Lo que escribí sigue aquí." in page and 'value="extortion_bribe" checked' in page
     # Moving between steps is not counted as a submission.
     token = csrf_token(client, "/en/followup")
     step = client.post("/en/report", data={"csrf_token": token, "step": "country", "country": "BR"})
     assert step.status_code == 200
+
+
+# --- Integer parameters of staff URLs are bounded: out of range is a 404, never a 500. ---
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.fixture
+def moderator_and_case(app: Flask, network: Network) -> tuple[FlaskClient, str]:
+    from tests.staff import login, make_member
+
+    make_member(app, network.brazil, network.key(network.brazil), "mod", "moderator")
+    submit(app.test_client(), share_with_network=None)
+    moderator = app.test_client()
+    assert login(moderator, "mod").status_code == 302
+    queue = moderator.get("/staff/queue").get_data(as_text=True)
+    [case_id] = set(re.findall(r'href="/staff/cases/([0-9a-f-]+)"', queue))
+    return moderator, f"/staff/cases/{case_id}"
+
+
+@pytest.mark.parametrize(
+    "page", [HUGE, str(2**31), str(2**63), "9" * 5000, "0", "-1", "abc", "1e9", "１", ""]
+)
+def test_absurd_queue_pages_are_404(moderator_and_case: tuple[FlaskClient, str], page: str) -> None:
+    moderator, _ = moderator_and_case
+    assert moderator.get(f"/staff/queue?page={page}").status_code == 404
+
+
+def test_sensible_queue_pages_still_answer(moderator_and_case: tuple[FlaskClient, str]) -> None:
+    moderator, _ = moderator_and_case
+    assert moderator.get("/staff/queue").status_code == 200
+    assert moderator.get("/staff/queue?page=1").status_code == 200
+    assert moderator.get("/staff/queue?page=2").status_code == 200
+    assert moderator.get(f"/staff/queue?page={2**31 - 1}").status_code == 200
+
+
+@pytest.mark.parametrize("page", [HUGE, str(2**31), "0", "abc"])
+def test_absurd_audit_pages_are_404(app: Flask, network: Network, page: str) -> None:
+    from tests.staff import login, make_member
+
+    make_member(app, network.network, network.key(network.network), "root", "network_admin")
+    admin = app.test_client()
+    assert login(admin, "root").status_code == 302
+    assert admin.get("/staff/admin/audit?page=2").status_code == 200
+    assert admin.get(f"/staff/admin/audit?page={2**31 - 1}").status_code == 200
+    assert admin.get(f"/staff/admin/audit?page={page}").status_code == 404
+
+
+@pytest.mark.parametrize("number", [HUGE, str(2**31), str(2**63), "9" * 5000, "0"])
+def test_huge_ids_in_case_urls_are_404(
+    moderator_and_case: tuple[FlaskClient, str], number: str
+) -> None:
+    moderator, case = moderator_and_case
+    token = csrf_token(moderator, case)
+    referral = {"csrf_token": token, "intervention_type": "legal_aid", "status": "planned"}
+    assert moderator.post(f"{case}/referrals/{number}", data=referral).status_code == 404
+    assert moderator.get(f"{case}/acts/{number}").status_code == 404
+    assert moderator.post(f"{case}/acts/{number}", data={"csrf_token": token}).status_code == 404
+    deleted = moderator.post(f"{case}/acts/{number}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 404
+    assert moderator.get(f"{case}/files/{number}").status_code == 404
+    assert moderator.get(f"{case}/files/{number}?inline=1").status_code == 404
+
+
+def test_ids_in_range_that_do_not_exist_are_404(
+    moderator_and_case: tuple[FlaskClient, str],
+) -> None:
+    moderator, case = moderator_and_case
+    token = csrf_token(moderator, case)
+    referral = {"csrf_token": token, "intervention_type": "legal_aid", "status": "planned"}
+    top = 2**31 - 1
+    assert moderator.post(f"{case}/referrals/{top}", data=referral).status_code == 404
+    assert moderator.get(f"{case}/acts/{top}").status_code == 404
+    assert moderator.get(f"{case}/files/{top}").status_code == 404
+
+
+@pytest.mark.parametrize("days", [HUGE, str(2**31), "36501"])
+def test_huge_numbers_in_staff_forms_are_form_errors(
+    app: Flask, network: Network, db: Session, days: str
+) -> None:
+    from reporter.orgs.models import Organisation
+    from tests.staff import form_token, login, make_member
+
+    make_member(app, network.brazil, network.key(network.brazil), "boss", "org_admin")
+    admin = app.test_client()
+    assert login(admin, "boss").status_code == 302
+    url = "/staff/admin/retention"
+    response = admin.post(
+        url,
+        data={
+            "csrf_token": form_token(admin, url),
+            "purge_spam_after_days": days,
+            "purge_closed_content_after_days": days,
+        },
+    )
+    assert response.status_code == 400
+    assert 'class="error' in response.get_data(as_text=True)
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None
+    assert organisation.purge_spam_after_days == network.brazil.purge_spam_after_days

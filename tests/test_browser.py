@@ -81,13 +81,23 @@ def _driver(javascript: bool) -> Any:
 
 def _click_and_wait(driver: Any, element: Any) -> None:
     """Click, then wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+    def replaced(_driver: Any) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            # Stale, or (as Chromium sometimes words it mid-navigation) "node with given id does
+            # not belong to the document": either way the old page is gone.
+            return True
+        return False
+
+    WebDriverWait(driver, 15).until(replaced)
 
 
 @requires_browser

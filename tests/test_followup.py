@@ -160,6 +160,7 @@ def test_wrong_receipt_gets_the_same_slow_polite_answer(
 def test_receipt_attempts_are_rate_limited(app_factory, network: Network) -> None:  # type: ignore[no-untyped-def]
     app: Flask = app_factory(receipt_rate_limit="3 per minute")
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.40"
     token = csrf_token(client, "/en/followup")
     codes = [
         client.post("/en/followup", data={"csrf_token": token, "receipt": f"{n:016d}"}).status_code

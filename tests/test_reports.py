@@ -139,7 +139,7 @@ def test_expired_csrf_token_brings_the_form_back_filled_in(
     network: Network,
     db: Session,  # type: ignore[no-untyped-def]
 ) -> None:
-    app = app_factory(csrf_time_limit_seconds=1)
+    app = app_factory(csrf_time_limit_seconds=1, staff_idle_minutes=0)
     client = app.test_client()
     token = csrf_token(client, "/en/followup")
     import time

@@ -131,21 +131,36 @@ def test_login_needs_the_right_passphrase_and_a_fresh_code(app: Flask, network: 
     assert login(app.test_client(), "mod", totp=code(1)).status_code == 302
 
 
-def test_failed_logins_lock_the_account(app: Flask, network: Network, db: Session) -> None:
+def test_failed_logins_back_off_that_name_from_that_client_only(
+    app: Flask, network: Network
+) -> None:
     make_member(app, network.brazil, network.key(network.brazil), "mod", MODERATOR)
-    client = app.test_client()
+    make_member(app, network.brazil, network.key(network.brazil), "mod2", MODERATOR)
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "198.51.100.66"
     for _ in range(5):
-        assert login(client, "mod", passphrase="wrong wrong wrong wrong").status_code == 401
-    locked = login(client, "mod")
-    assert locked.status_code == 401
-    assert "Wait 15 minutes" in locked.get_data(as_text=True)
-    db.expire_all()
-    assert db.scalars(select(StaffMember)).one().locked_until is not None
+        assert login(stranger, "mod", passphrase="wrong wrong wrong wrong").status_code == 401
+    # From the stranger's client the name is not even tried now: the same answer as a wrong
+    # passphrase or an unknown name, so nothing says the account exists or is held back.
+    held_back = login(stranger, "mod")
+    wrong = login(stranger, "mod2", passphrase="wrong wrong wrong wrong")
+    unknown = login(stranger, "nobody-at-all")
+    assert held_back.status_code == wrong.status_code == unknown.status_code == 401
+    messages = {
+        re.sub(r'name="csrf_token"[^>]*>|value="[^"]*"', "", r.get_data(as_text=True))
+        for r in (held_back, wrong, unknown)
+    }
+    assert len(messages) == 1
+    # The owner, from their own client, still logs in: no stranger can lock them out.
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    assert login(owner, "mod").status_code == 302
 
 
 def test_login_attempts_are_rate_limited(app_factory, network: Network) -> None:  # type: ignore[no-untyped-def]
     app: Flask = app_factory(login_rate_limit="3 per minute")
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.30"
     assert [login(client, f"user{n}").status_code for n in range(4)] == [401, 401, 401, 429]
 
 
@@ -258,3 +273,46 @@ def test_nothing_about_login_secrets_is_logged(
     login(app.test_client(), "mod", passphrase="a wrong passphrase xyz", totp="654321")
     for secret in (PASSPHRASE, "a wrong passphrase xyz", used_code, "654321"):
         assert secret not in caplog.text
+
+
+def test_logout_with_a_stale_token_still_ends_the_server_session(
+    app: Flask, network: Network, db: Session
+) -> None:
+    make_member(app, network.brazil, network.key(network.brazil), "mod", MODERATOR)
+    client = app.test_client()
+    login(client, "mod")
+    cookie = client.get_cookie("staff_session", path="/staff")
+    assert cookie is not None and _sessions(db) == 1
+    response = client.post("/staff/logout", data={"csrf_token": "expired-or-missing"})
+    assert response.status_code == 302
+    assert _sessions(db) == 0
+    # A copy of the old cookie opens nothing any more.
+    copied = app.test_client()
+    copied.set_cookie("staff_session", cookie.value, path="/staff")
+    assert copied.get("/staff/queue").headers["Location"].startswith("/staff/login")
+
+
+def test_the_staff_session_expires_before_the_csrf_token(app_factory) -> None:  # type: ignore[no-untyped-def]
+    from reporter.settings import Settings, SettingsError, load_settings
+
+    defaults = Settings()
+    assert defaults.staff_idle_minutes * 60 < defaults.csrf_time_limit_seconds
+    with pytest.raises(SettingsError):
+        load_settings(environ={}, staff_idle_minutes=60, csrf_time_limit_seconds=3600)
+
+
+def test_failed_logins_never_record_the_typed_name(
+    app: Flask, network: Network, db: Session
+) -> None:
+    from reporter.audit.models import AuditEntry
+
+    make_member(app, network.brazil, network.key(network.brazil), "mod", MODERATOR)
+    typed_in_the_wrong_field = "my secret passphrase typed as a name"
+    login(app.test_client(), typed_in_the_wrong_field)
+    login(app.test_client(), "mod", passphrase="not the right one at all")
+    entries = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "login_failed").order_by(AuditEntry.id)
+    ).all()
+    assert [entry.actor_name for entry in entries] == ["unknown account", "mod"]
+    assert entries[1].actor_id is not None
+    assert all(typed_in_the_wrong_field not in entry.details for entry in entries)

@@ -39,8 +39,6 @@ class StaffMember(Base):
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     # The last accepted TOTP time step: a code is never accepted twice.
     totp_last_step: Mapped[int] = mapped_column(default=0)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
     created_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
 

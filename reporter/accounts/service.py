@@ -28,11 +28,9 @@ from reporter.accounts.models import (
 from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
 from reporter.orgs.service import add_slot, open_slot
 
-INVITATION_DAYS = 7
+DEFAULT_INVITATION_LIFETIME = dt.timedelta(hours=72)
 MIN_PASSPHRASE_CHARS = 12
 MAX_PASSPHRASE_CHARS = 1024
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 
 
 class AccountError(Exception):
@@ -44,11 +42,15 @@ class InvitationInvalid(AccountError):
 
 
 class LoginFailed(Exception):
-    """Wrong username, passphrase or code (deliberately not saying which)."""
+    """Wrong username, passphrase or code (deliberately not saying which).
 
+    `member` is the account the username named, if any: the audit log records the attempt
+    against it, and never keeps what was typed.
+    """
 
-class AccountLocked(LoginFailed):
-    """Too many failed logins: the account waits before the next try."""
+    def __init__(self, member: StaffMember | None = None) -> None:
+        super().__init__("login failed")
+        self.member = member
 
 
 class CodeRejected(Exception):
@@ -120,8 +122,6 @@ def _set_credentials(
         keys.wrapping_key, totp_secret.encode("ascii"), totp_associated_data(member.id)
     )
     member.totp_last_step = 0
-    member.failed_logins = 0
-    member.locked_until = None
     return personal.private_key
 
 
@@ -176,8 +176,13 @@ def create_invitation(
     organisation_keys: dict[int, bytes] | None,
     now: dt.datetime | None = None,
     member: StaffMember | None = None,
+    lifetime: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
 ) -> NewInvitation:
-    """A single-use, expiring invitation; its token opens the organisation key slot it carries."""
+    """A single-use, expiring invitation; its token opens the organisation key slot it carries.
+
+    It voids every earlier pending invitation for the same person, with its key slots: an old
+    link must never outlive the one that replaced it.
+    """
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
     username = username.strip()
@@ -186,6 +191,7 @@ def create_invitation(
     existing = session.scalar(select(StaffMember).where(StaffMember.username == username))
     if existing is not None and existing is not member:
         raise AccountError("this username is taken")
+    void_pending_invitations(session, username, member)
     token = crypto.new_token()
     keypair = crypto.token_keypair(token)
     invitation = Invitation(
@@ -196,7 +202,7 @@ def create_invitation(
         staff_member_id=member.id if member else None,
         token_hash=token_hash(token),
         public_key=keypair.public_key,
-        expires_at=(now or utcnow()) + dt.timedelta(days=INVITATION_DAYS),
+        expires_at=(now or utcnow()) + lifetime,
     )
     session.add(invitation)
     session.flush()
@@ -214,6 +220,43 @@ def create_invitation(
                 invitation_id=invitation.id,
             )
     return NewInvitation(invitation, token)
+
+
+def revoke_invitation(session: Session, invitation: Invitation) -> None:
+    """A pending invitation stops working: its row and the key slots it carried are deleted."""
+    session.execute(delete(OrgKeySlot).where(OrgKeySlot.invitation_id == invitation.id))
+    session.delete(invitation)
+    session.flush()
+
+
+def void_pending_invitations(
+    session: Session, username: str, member: StaffMember | None = None
+) -> int:
+    """Revoke every unused invitation for this username (or this member); return how many."""
+    named = Invitation.username == username
+    if member is not None:
+        named = named | (Invitation.staff_member_id == member.id)
+    pending = session.scalars(select(Invitation).where(named, Invitation.used.is_(False))).all()
+    for invitation in pending:
+        revoke_invitation(session, invitation)
+    return len(pending)
+
+
+def pending_invitations(
+    session: Session, organisation_id: uuid.UUID, now: dt.datetime | None = None
+) -> list[Invitation]:
+    """The organisation's invitations that can still be used, soonest to expire first."""
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.used.is_(False),
+                Invitation.expires_at > (now or utcnow()),
+            )
+            .order_by(Invitation.expires_at)
+        )
+    )
 
 
 def find_invitation(session: Session, token: str, now: dt.datetime | None = None) -> Invitation:
@@ -264,6 +307,10 @@ def accept_invitation(
     return member
 
 
+def find_member(session: Session, username: str) -> StaffMember | None:
+    return session.scalar(select(StaffMember).where(StaffMember.username == username.strip()))
+
+
 def authenticate(
     session: Session,
     username: str,
@@ -274,17 +321,14 @@ def authenticate(
 ) -> Unlocked:
     """Check passphrase and (once enrolled) TOTP code; open the member's organisation keys."""
     now = now or utcnow()
-    member = session.scalar(select(StaffMember).where(StaffMember.username == username.strip()))
+    member = find_member(session, username)
     if member is None:
         # Spend the same work as a real check, so timing does not tell which usernames exist.
         crypto.derive_password_keys(passphrase, b"\x00" * crypto.kdf.SALT_BYTES, cost)
         raise LoginFailed
-    if member.locked_until is not None and member.locked_until > now:
-        raise AccountLocked
     keys = crypto.derive_password_keys(passphrase, member.password_salt, cost)
     if not crypto.verifier_matches(member.password_verifier, keys.verifier) or not member.active:
-        _count_failure(member, now)
-        raise LoginFailed
+        raise LoginFailed(member)
     totp_secret = crypto.decrypt(
         keys.wrapping_key, member.totp_secret_wrapped, totp_associated_data(member.id)
     )
@@ -292,10 +336,7 @@ def authenticate(
         try:
             accept_code(member, totp_secret.decode("ascii"), code, now)
         except CodeRejected:
-            _count_failure(member, now)
-            raise LoginFailed from None
-    member.failed_logins = 0
-    member.locked_until = None
+            raise LoginFailed(member) from None
     personal_private = crypto.decrypt(
         keys.wrapping_key, member.private_key_wrapped, _private_key_associated_data(member.id)
     )
@@ -303,13 +344,6 @@ def authenticate(
     org_keys = {slot.key_version: open_slot(slot, personal_private) for slot in slots}
     session.flush()
     return Unlocked(member, org_keys, totp_secret.decode("ascii"))
-
-
-def _count_failure(member: StaffMember, now: dt.datetime) -> None:
-    member.failed_logins += 1
-    if member.failed_logins >= MAX_FAILED_LOGINS:
-        member.locked_until = now + LOCKOUT
-        member.failed_logins = 0
 
 
 def accept_code(member: StaffMember, totp_secret: str, code: str, now: dt.datetime) -> None:
@@ -450,8 +484,10 @@ def reset_access(
     member: StaffMember,
     organisation_keys: dict[int, bytes] | None,
     now: dt.datetime | None = None,
+    lifetime: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
 ) -> NewInvitation:
-    """Re-invite a member who lost their passphrase or device: old credentials stop working."""
+    """Re-invite a member who lost their passphrase or device: old credentials and every earlier
+    reset link stop working."""
     session.execute(delete(OrgKeySlot).where(OrgKeySlot.staff_member_id == member.id))
     disable_member(session, member)
     return create_invitation(
@@ -462,4 +498,5 @@ def reset_access(
         organisation_keys=organisation_keys,
         now=now,
         member=member,
+        lifetime=lifetime,
     )

@@ -29,6 +29,10 @@ class MemberActionForm(FlaskForm):
     member_id = HiddenField(validators=[DataRequired()])
 
 
+class InvitationActionForm(FlaskForm):
+    invitation_id = HiddenField(validators=[DataRequired()])
+
+
 class RetentionForm(FlaskForm):
     purge_spam_after_days = IntegerField(
         _l("Delete spam after (days)"), validators=[Optional(), NumberRange(min=1, max=3650)]

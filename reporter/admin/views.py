@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, abort, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from reporter import bounds
 from reporter.accounts import service as accounts
 from reporter.accounts.models import (
     ADMIN_ROLES,
@@ -19,9 +20,10 @@ from reporter.accounts.models import (
     Invitation,
     StaffMember,
 )
-from reporter.admin.forms import InviteForm, MemberActionForm, RetentionForm
+from reporter.admin.forms import InvitationActionForm, InviteForm, MemberActionForm, RetentionForm
 from reporter.audit.models import AuditEntry
 from reporter.audit.service import verify
+from reporter.context import current_settings
 from reporter.db import get_session
 from reporter.forms import choices
 from reporter.labels import ROLE_LABELS
@@ -68,15 +70,11 @@ def _people_page(status: int = 200, **extra: object) -> tuple[str, int]:
         .where(StaffMember.organisation_id == organisation.id)
         .order_by(StaffMember.username)
     ).all()
-    pending = session.scalars(
-        select(Invitation)
-        .where(Invitation.organisation_id == organisation.id, Invitation.used.is_(False))
-        .order_by(Invitation.expires_at)
-    ).all()
     return render_template(
         "staff/people.html",
         members=members,
-        pending=[i for i in pending if i.expires_at > accounts.utcnow()],
+        pending=accounts.pending_invitations(session, organisation.id),
+        invitation_hours=current_settings().invitation_hours,
         invite_form=extra.pop("invite_form", None) or _invite_form(),
         action_form=MemberActionForm(formdata=None),
         **extra,
@@ -112,6 +110,7 @@ def invite() -> tuple[str, int]:
             username=form.username.data,
             role=form.role.data,
             organisation_keys=_org_keys_for(form.role.data),
+            lifetime=auth.invitation_lifetime(),
         )
     except accounts.AccountError:
         return _people_page(400, invite_form=form, username_taken=True)
@@ -146,9 +145,35 @@ def reset() -> tuple[str, int]:
     member = _member_of_my_organisation(form.member_id.data)
     if member.role not in _grantable_roles():
         abort(403)
-    created = accounts.reset_access(get_session(), member, _org_keys_for(member.role))
+    created = accounts.reset_access(
+        get_session(), member, _org_keys_for(member.role), lifetime=auth.invitation_lifetime()
+    )
     auth.record("access_reset", target=str(member.id))
     return _people_page(invitation_link=_invitation_link(created.token), invited=member.username)
+
+
+@blueprint.post("/people/revoke")
+@admins
+def revoke() -> tuple[str, int]:
+    """A pending invitation or access-reset link stops working at once."""
+    form = InvitationActionForm()
+    if not form.validate():
+        abort(400)
+    session = get_session()
+    try:
+        invitation = session.get(Invitation, uuid.UUID(form.invitation_id.data))
+    except ValueError:
+        abort(404)
+    if (
+        invitation is None
+        or invitation.used
+        or invitation.organisation_id != auth.current_staff().member.organisation_id
+    ):
+        abort(404)
+    invitation_id, username = str(invitation.id), invitation.username
+    accounts.revoke_invitation(session, invitation)
+    auth.record("invitation_revoked", target=invitation_id)
+    return _people_page(notice="revoked", revoked=username)
 
 
 @blueprint.get("/audit")
@@ -156,10 +181,7 @@ def reset() -> tuple[str, int]:
 def audit_log() -> tuple[str, int]:
     session = get_session()
     member = auth.current_staff().member
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = bounds.page_number(request.args.get("page"))
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if member.role != NETWORK_ADMIN:
         query = query.where(AuditEntry.organisation_id == member.organisation_id)

@@ -36,7 +36,8 @@ def store(
     """Encrypt and add an attachment; the caller's transaction makes it all or nothing."""
     attachment_id = uuid.uuid4()
     key = crypto.new_key()
-    chunks = list(crypto.encrypt_chunks(key, attachment_id.bytes, clean.data))
+    # Padded: a cleaned file's exact size would match the original it was made from.
+    chunks = list(crypto.encrypt_chunks(key, attachment_id.bytes, crypto.pad_file(clean.data)))
     session.add(
         Attachment(
             id=attachment_id, report_id=report_id, message_id=message_id, chunk_count=len(chunks)
@@ -72,6 +73,11 @@ def read(session: Session, ref: AttachmentRef) -> Iterator[bytes]:
         .order_by(AttachmentChunk.index)
         .execution_options(yield_per=4)
     )
-    yield from crypto.decrypt_chunks(
+    remaining = ref["size"]
+    for piece in crypto.decrypt_chunks(
         base64.b64decode(ref["key"]), attachment_id.bytes, chunk_rows, attachment.chunk_count
-    )
+    ):
+        # The padding after the file's true length is not part of it.
+        if remaining > 0:
+            yield piece[:remaining]
+        remaining -= len(piece)

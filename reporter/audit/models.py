@@ -37,3 +37,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    # MAC(audit key, last_id, last_hash): the key is derived from the instance secret, which the
+    # database does not hold, so a rewound or truncated head is detected.
+    head_mac: Mapped[bytes | None] = mapped_column(LargeBinary)

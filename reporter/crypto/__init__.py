@@ -1,6 +1,14 @@
 """The only place that touches keys and ciphers. Everything else calls these functions."""
 
-from reporter.crypto.aead import decrypt, derive_subkey, encrypt, mac, new_key
+from reporter.crypto.aead import (
+    decrypt,
+    decrypt_text,
+    derive_subkey,
+    encrypt,
+    encrypt_text,
+    mac,
+    new_key,
+)
 from reporter.crypto.errors import (
     CryptoError,
     DecryptionFailed,
@@ -19,6 +27,7 @@ from reporter.crypto.kdf import (
     normalise_receipt,
     verifier_matches,
 )
+from reporter.crypto.padding import pad_file, padme_length
 from reporter.crypto.recovery import new_recovery_key, new_token, recovery_keypair, token_keypair
 from reporter.crypto.sealing import (
     OrgKeypair,
@@ -42,11 +51,13 @@ __all__ = [
     "ReceiptKeys",
     "decrypt",
     "decrypt_chunks",
+    "decrypt_text",
     "derive_password_keys",
     "derive_receipt_keys",
     "derive_subkey",
     "encrypt",
     "encrypt_chunks",
+    "encrypt_text",
     "format_receipt",
     "generate_keypair",
     "keypair_from_secret",
@@ -57,6 +68,8 @@ __all__ = [
     "new_salt",
     "new_token",
     "normalise_receipt",
+    "pad_file",
+    "padme_length",
     "public_key_of",
     "recovery_keypair",
     "seal",

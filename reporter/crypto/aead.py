@@ -8,6 +8,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from reporter.crypto.errors import DecryptionFailed
+from reporter.crypto.padding import pad_text, unpad_text
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -33,6 +34,16 @@ def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
         return ChaCha20Poly1305(key).decrypt(nonce, sealed, associated_data)
     except InvalidTag as exc:
         raise DecryptionFailed("authentication failed") from exc
+
+
+def encrypt_text(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    """Encrypt a text or JSON document padded to its size bucket (see padding.py)."""
+    return encrypt(key, pad_text(plaintext), associated_data)
+
+
+def decrypt_text(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
+    """Decrypt what encrypt_text() produced."""
+    return unpad_text(decrypt(key, ciphertext, associated_data))
 
 
 def derive_subkey(secret: bytes, purpose: bytes) -> bytes:

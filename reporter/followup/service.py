@@ -85,7 +85,7 @@ def decrypt_messages(report: Report, thread_key: bytes) -> list[ThreadMessage]:
     messages = []
     for message in report.messages:
         body = json.loads(
-            crypto.decrypt(
+            crypto.decrypt_text(
                 thread_key, message.body, message_associated_data(report, message.author)
             )
         )
@@ -140,7 +140,9 @@ def _add_message(
             for position, clean in enumerate(files, start=start)
         ]
         body = json.dumps({"text": text, "attachments": refs}, ensure_ascii=False).encode("utf-8")
-        message.body = crypto.encrypt(thread_key, body, message_associated_data(report, author))
+        message.body = crypto.encrypt_text(
+            thread_key, body, message_associated_data(report, author)
+        )
         report.attachment_count += len(files)
         session.flush()
     except Exception:

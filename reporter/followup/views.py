@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from werkzeug.wrappers import Response
 
-from reporter import crypto
+from reporter import crypto, flood
 from reporter.context import current_settings
 from reporter.db import get_session
+from reporter.flood import Verdict
 from reporter.followup.forms import ReceiptForm, ReplyForm, WithdrawForm
 from reporter.followup.service import (
     ReceiptNotFound,
@@ -24,17 +25,12 @@ from reporter.followup.service import (
 from reporter.forms import check_files, csrf_expired
 from reporter.public import public_blueprint
 from reporter.reports.views import receipt_secrets
-from reporter.security import limiter
 
 blueprint = public_blueprint("followup", __name__)
 
 
-def _receipt_limit() -> str:
-    return current_settings().receipt_rate_limit
-
-
-def _reply_form(formdata: object = None) -> ReplyForm:
-    return ReplyForm(formdata=formdata, text_max=current_settings().narrative_max_chars)
+def _reply_form(formdata: object = None, **data: object) -> ReplyForm:
+    return ReplyForm(formdata=formdata, text_max=current_settings().narrative_max_chars, **data)
 
 
 def _thread_page(
@@ -86,30 +82,57 @@ def _with_thread(
     return action(thread)
 
 
+def _well_formed_receipt(text: str) -> str | None:
+    try:
+        return crypto.normalise_receipt(text)
+    except crypto.InvalidReceiptFormat:
+        return None
+
+
 @blueprint.get("/followup")
 def login() -> str:
     return render_template("public/followup_login.html", form=ReceiptForm())
 
 
 @blueprint.post("/followup")
-@limiter.limit(_receipt_limit)
 def show() -> tuple[str, int] | str | Response:
     form = ReceiptForm(request.form)
     if not form.validate():
         return render_template(
             "public/followup_login.html", form=form, expired=csrf_expired(form)
         ), 400
-    receipt = form.receipt.data
-    return _with_thread(
-        receipt, lambda thread: _thread_page(thread, crypto.normalise_receipt(receipt))
-    )
+    receipt = _well_formed_receipt(form.receipt.data)
+    if receipt is None:
+        return render_template("public/followup_login.html", form=form, wrong_format=True), 400
+    verdict = flood.spend("receipt")
+    if not verdict.allowed:
+        return render_template("public/followup_login.html", form=form, too_many=verdict), 429
+    return _with_thread(receipt, lambda thread: _thread_page(thread, receipt))
+
+
+def _reply_kept(form: ReplyForm, status: int, too_many: Verdict | None = None) -> tuple[str, int]:
+    """The typed message back in a fresh form, without opening the thread (no receipt work)."""
+    return render_template(
+        "public/followup_reply_kept.html",
+        form=_reply_form(formdata=None, text=form.text.data, receipt=form.receipt.data),
+        expired=too_many is None,
+        too_many=too_many,
+    ), status
 
 
 @blueprint.post("/followup/reply")
-@limiter.limit(_receipt_limit)
 def reply() -> tuple[str, int] | str | Response:
     form = _reply_form(request.form)
-    receipt = request.form.get("receipt", "")
+    receipt = _well_formed_receipt(request.form.get("receipt", ""))
+    if receipt is None:
+        # Only a forged or broken page sends a reply without a well-formed receipt.
+        abort(400)
+    form_valid = form.validate()
+    if csrf_expired(form):
+        return _reply_kept(form, 400)
+    verdict = flood.spend("receipt")
+    if not verdict.allowed:
+        return _reply_kept(form, 429, too_many=verdict)
 
     def act(thread: Thread) -> str:
         settings = current_settings()
@@ -118,7 +141,7 @@ def reply() -> tuple[str, int] | str | Response:
             settings.max_attachments,
             settings.max_attachment_bytes,
         )
-        if not form.validate() or file_errors:
+        if not form_valid or file_errors:
             return _thread_page(thread, receipt, form, file_errors)
         try:
             add_reporter_message(get_session(), thread, form.text.data.strip(), files)
@@ -130,14 +153,23 @@ def reply() -> tuple[str, int] | str | Response:
 
 
 @blueprint.post("/followup/withdraw")
-@limiter.limit(_receipt_limit)
 def withdraw() -> tuple[str, int] | str | Response:
     form = WithdrawForm(request.form)
-    receipt = request.form.get("receipt", "")
+    receipt = _well_formed_receipt(request.form.get("receipt", ""))
+    if receipt is None:
+        abort(400)
+    if not form.validate():
+        # An expired page: ask again, with a fresh token, before anything is done.
+        return render_template(
+            "public/followup_withdraw.html", form=WithdrawForm(), receipt=receipt, expired=True
+        ), 400
+    verdict = flood.spend("receipt")
+    if not verdict.allowed:
+        return render_template(
+            "public/followup_withdraw.html", form=form, receipt=receipt, too_many=verdict
+        ), 429
 
     def act(thread: Thread) -> str:
-        if not form.validate():
-            return _thread_page(thread, receipt)
         if form.confirm.data != "yes":
             return render_template("public/followup_withdraw.html", form=form, receipt=receipt)
         withdraw_report(get_session(), thread)

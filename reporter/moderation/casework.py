@@ -60,7 +60,7 @@ def save_referral(
     referral_id: int | None = None,
 ) -> Referral:
     data.check()
-    body = crypto.encrypt(
+    body = crypto.encrypt_text(
         open_case_key(case, private_key, "case"),
         json.dumps(asdict(data)).encode(),
         _aad(case, b"referral"),
@@ -94,7 +94,9 @@ def list_referrals(session: Session, case: Case, private_key: bytes) -> list[Sto
     return [
         StoredReferral(
             row.id,
-            ReferralData(**json.loads(crypto.decrypt(case_key, row.data, _aad(case, b"referral")))),
+            ReferralData(
+                **json.loads(crypto.decrypt_text(case_key, row.data, _aad(case, b"referral")))
+            ),
         )
         for row in rows
     ]
@@ -150,7 +152,7 @@ def save_story(
     session: Session, case: Case, private_key: bytes, author: StaffMember, text: str
 ) -> AdvocacyStory:
     """Write or rewrite the redacted story; any change needs a new approval."""
-    body = crypto.encrypt(
+    body = crypto.encrypt_text(
         open_case_key(case, private_key, "case"), text.encode("utf-8"), _aad(case, b"story")
     )
     story = session.get(AdvocacyStory, (case.report_id, case.organisation_id))
@@ -182,7 +184,7 @@ def read_story(session: Session, case: Case, private_key: bytes) -> StoryView | 
     story = session.get(AdvocacyStory, (case.report_id, case.organisation_id))
     if story is None:
         return None
-    text = crypto.decrypt(
+    text = crypto.decrypt_text(
         open_case_key(case, private_key, "case"), story.body, _aad(case, b"story")
     ).decode("utf-8")
     return StoryView(text, story.author_id, story.approved_by_id, story.updated_on)

@@ -30,7 +30,7 @@ def _back(report_id: uuid.UUID, anchor: str) -> Response:
 
 
 @blueprint.post("/cases/<uuid:report_id>/referrals")
-@blueprint.post("/cases/<uuid:report_id>/referrals/<int:referral_id>")
+@blueprint.post("/cases/<uuid:report_id>/referrals/<id:referral_id>")
 @readers
 def referral(report_id: uuid.UUID, referral_id: int | None = None) -> tuple[str, int] | Response:
     case = case_or_404(report_id)

@@ -118,7 +118,7 @@ def list_acts(session: Session, case: Case, private_key: bytes) -> list[StoredAc
     return [
         StoredAct(
             row.id,
-            Act(**json.loads(crypto.decrypt(case_key, row.data, _act_associated_data(case)))),
+            Act(**json.loads(crypto.decrypt_text(case_key, row.data, _act_associated_data(case)))),
         )
         for row in rows
     ]
@@ -211,7 +211,7 @@ def save_act(
     act.check()
     before = [stored.act for stored in list_acts(session, case, private_key)]
     case_key = open_case_key(case, private_key, "case")
-    data = crypto.encrypt(
+    data = crypto.encrypt_text(
         case_key, json.dumps(asdict(act)).encode("utf-8"), _act_associated_data(case)
     )
     if act_id is None:

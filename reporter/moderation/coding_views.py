@@ -134,7 +134,7 @@ def new_act(report_id: uuid.UUID) -> tuple[str, int] | Response:
     return _edit(case, None)
 
 
-@blueprint.route("/cases/<uuid:report_id>/acts/<int:act_id>", methods=["GET", "POST"])
+@blueprint.route("/cases/<uuid:report_id>/acts/<id:act_id>", methods=["GET", "POST"])
 @readers
 def edit_act(report_id: uuid.UUID, act_id: int) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
@@ -162,7 +162,7 @@ def _edit(case: Case, act_id: int | None) -> tuple[str, int] | Response:
     return redirect(url_for("moderation.case_page", report_id=case.report_id) + "#coding")
 
 
-@blueprint.post("/cases/<uuid:report_id>/acts/<int:act_id>/delete")
+@blueprint.post("/cases/<uuid:report_id>/acts/<id:act_id>/delete")
 @readers
 def delete_act(report_id: uuid.UUID, act_id: int) -> Response:
     from reporter.staff.forms import ConfirmForm

@@ -274,7 +274,7 @@ def open_case(session: Session, case: Case, keyring: Keyring) -> CaseView:
         .order_by(CaseNote.id)
     ).all()
     for note, username in rows:
-        text = crypto.decrypt(case_key, note.body, _note_associated_data(case)).decode("utf-8")
+        text = crypto.decrypt_text(case_key, note.body, _note_associated_data(case)).decode("utf-8")
         notes.append(NoteView(username or "—", note.created_on, text))
     files = list(content.attachments) if content else []
     for thread_message in messages:
@@ -337,7 +337,7 @@ def add_note(
         organisation_id=case.organisation_id,
         author_id=author.id,
         created_on=today or dt.date.today(),
-        body=crypto.encrypt(case_key, text.encode("utf-8"), _note_associated_data(case)),
+        body=crypto.encrypt_text(case_key, text.encode("utf-8"), _note_associated_data(case)),
     )
     session.add(note)
     session.flush()

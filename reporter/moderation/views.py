@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 from werkzeug.wrappers import Response
 
+from reporter import bounds
 from reporter import vocabulary as v
 from reporter.accounts.models import ROLES_WITH_REPORT_ACCESS
 from reporter.accounts.service import end_session
@@ -50,6 +51,8 @@ from reporter.staff import auth
 from reporter.vocabulary import places
 
 blueprint = Blueprint("moderation", __name__, url_prefix="/staff")
+# Ids in paths are `<id:...>`: bounded, so a number no column can hold is a 404, not a 500.
+blueprint.record_once(bounds.register_converter)
 blueprint.before_request(auth.load_staff)
 readers = auth.login_required(*sorted(ROLES_WITH_REPORT_ACCESS))
 
@@ -98,10 +101,7 @@ def queue() -> tuple[str, int] | str:
     form = _filter_form()
     if not form.validate():
         return render_template("staff/queue.html", form=form, page=None), 400
-    try:
-        page_number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = bounds.page_number(request.args.get("page"))
     filters = moderation.QueueFilters(
         status=form.status.data or "",
         priority=form.priority.data or "",
@@ -254,7 +254,7 @@ def message(report_id: uuid.UUID) -> tuple[str, int] | Response:
     return redirect(url_for("moderation.case_page", report_id=report_id) + "#messages")
 
 
-@blueprint.get("/cases/<uuid:report_id>/files/<int:number>")
+@blueprint.get("/cases/<uuid:report_id>/files/<id:number>")
 @readers
 def attachment(report_id: uuid.UUID, number: int) -> Response:
     """A decrypted attachment: images re-encoded to show inline, other files streamed as downloads."""

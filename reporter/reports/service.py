@@ -147,7 +147,7 @@ def submit_report(
             storage.store(session, report_id, clean, position)
             for position, clean in enumerate(files, start=1)
         ]
-        report.content = crypto.encrypt(
+        report.content = crypto.encrypt_text(
             content_key, _to_json(asdict(content)), content_associated_data(report_id)
         )
         for position, organisation in enumerate(recipients):
@@ -230,7 +230,7 @@ def decrypt_content(case: Case, report: Report, private_key: bytes) -> ReportCon
         raise ContentPurged(str(report.id))
     content_key = open_case_key(case, private_key, "content")
     data = json.loads(
-        crypto.decrypt(content_key, report.content, content_associated_data(report.id))
+        crypto.decrypt_text(content_key, report.content, content_associated_data(report.id))
     )
     return ReportContent(**data)
 

@@ -8,15 +8,15 @@ from babel.dates import get_month_names
 from flask import g, render_template, request
 from flask_babel import get_locale
 
-from reporter import crypto
+from reporter import crypto, flood
 from reporter.context import current_settings
 from reporter.db import get_session
+from reporter.flood import Verdict
 from reporter.forms import check_files, choices, csrf_expired
 from reporter.orgs.service import covered_countries, recipients_for
 from reporter.public import public_blueprint
 from reporter.reports.forms import CountryForm, ReportForm
 from reporter.reports.service import ReceiptSecrets, SubmissionFailed, submit_report
-from reporter.security import limiter
 from reporter.vocabulary import places
 
 blueprint = public_blueprint("reports", __name__)
@@ -54,7 +54,10 @@ def _report_form(country: str, formdata: object = None) -> ReportForm:
 
 
 def _render_details(
-    form: ReportForm, file_errors: list[str] | None = None, failed: bool = False
+    form: ReportForm,
+    file_errors: list[str] | None = None,
+    failed: bool = False,
+    too_many: Verdict | None = None,
 ) -> str:
     country = form.country.data
     session = get_session()
@@ -67,6 +70,7 @@ def _render_details(
         file_errors=file_errors or [],
         expired=csrf_expired(form),
         failed=failed,
+        too_many=too_many,
         several_countries=len(covered_countries(session)) > 1,
         max_attachments=settings.max_attachments,
         max_attachment_mb=settings.max_attachment_mb,
@@ -82,10 +86,6 @@ def start() -> str:
 
 
 @blueprint.post("/report")
-@limiter.limit(
-    lambda: current_settings().submit_rate_limit,
-    exempt_when=lambda: request.form.get("step") != "details",
-)
 def submit() -> tuple[str, int] | str:
     if request.form.get("step") != "details":
         country_form = _country_form(request.form)
@@ -99,14 +99,19 @@ def submit() -> tuple[str, int] | str:
         # Only a forged form can name a country that is not on the list.
         return render_template("public/report_country.html", form=_country_form()), 400
     form = _report_form(country, request.form)
-    form_valid = form.validate()
+    if not form.validate():
+        return _render_details(form)
+    # Only a well-formed report with a valid token counts against a flood limit.
+    verdict = flood.spend("submit")
+    if not verdict.allowed:
+        return _render_details(form, too_many=verdict), 429
     settings = current_settings()
     files, file_errors = check_files(
         request.files.getlist(form.attachments.name),
         settings.max_attachments,
         settings.max_attachment_bytes,
     )
-    if not form_valid or file_errors:
+    if file_errors:
         return _render_details(form, file_errors)
     if form.website.data:
         # A bot filled the hidden field: it gets a receipt that opens nothing.

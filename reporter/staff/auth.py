@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from reporter import crypto
+from reporter import crypto, flood
 from reporter.accounts.service import ActiveSession, SessionLimits, load_session
 from reporter.audit import service as audit
 from reporter.context import current_settings
@@ -18,6 +18,10 @@ from reporter.db import get_session
 from reporter.orgs.keyring import Keyring
 
 COOKIE = "staff_session"
+# Set after a successful login: a browser that logged in as a name before has its own failure
+# budget for that name, so a stranger's wrong tries cannot keep the owner out.
+DEVICE_COOKIE = "staff_device"
+DEVICE_COOKIE_DAYS = 180
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -65,6 +69,48 @@ def set_cookie(response: Response, value: str) -> Response:
 def clear_cookie(response: Response) -> Response:
     response.delete_cookie(
         COOKIE, path="/staff", httponly=True, samesite="Strict", secure=request.is_secure
+    )
+    return response
+
+
+def invitation_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=current_settings().invitation_hours)
+
+
+def _device_key() -> bytes:
+    return crypto.derive_subkey(current_settings().secret_key.encode("utf-8"), b"staff-device")
+
+
+def _device_tag(device_id: str, username: str) -> bytes:
+    return crypto.mac(_device_key(), f"{device_id}|{username}".encode())
+
+
+def new_device_cookie(username: str) -> str:
+    device_id = crypto.new_token()
+    return f"{device_id}.{_device_tag(device_id, username).hex()}"
+
+
+def device_client(username: str) -> str | None:
+    """The failure-budget name of this browser for this username, if it logged in as it before."""
+    device_id, _, tag = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    try:
+        presented = bytes.fromhex(tag)
+    except ValueError:
+        return None
+    if not device_id or not crypto.verifier_matches(_device_tag(device_id, username), presented):
+        return None
+    return "device-" + flood.flood_control().name_hash(device_id)
+
+
+def set_device_cookie(response: Response, username: str) -> Response:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        new_device_cookie(username),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        path="/staff",
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
     )
     return response
 

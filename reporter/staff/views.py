@@ -7,15 +7,17 @@ import qrcode.image.svg
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from reporter import flood
 from reporter.accounts import service as accounts
+from reporter.accounts.models import StaffMember
 from reporter.audit import service as audit
 from reporter.context import current_settings
 from reporter.db import get_session
+from reporter.flood import Verdict
 from reporter.forms import choices
 from reporter.i18n import LANGUAGE_NAMES
-from reporter.security import limiter
 from reporter.staff import auth
-from reporter.staff.forms import CodeForm, ConfirmForm, LanguageForm, LoginForm, PassphraseForm
+from reporter.staff.forms import CodeForm, LanguageForm, LoginForm, PassphraseForm
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(auth.load_staff)
@@ -28,10 +30,22 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
-def _login_page(form: LoginForm, failed: bool = False, locked: bool = False) -> tuple[str, int]:
-    return render_template(
-        "staff/login.html", form=form, failed=failed, locked=locked
-    ), 401 if failed else 200
+def _login_page(
+    form: LoginForm, status: int = 200, failed: bool = False, too_many: Verdict | None = None
+) -> tuple[str, int]:
+    return render_template("staff/login.html", form=form, failed=failed, too_many=too_many), status
+
+
+def _record_failed_login(member: StaffMember | None) -> None:
+    # Never the typed name: a passphrase typed in the wrong field would be kept in clear.
+    audit.record(
+        get_session(),
+        auth.audit_key(),
+        action="login_failed",
+        actor_id=member.id if member else None,
+        actor_name=member.username if member else "unknown account",
+        organisation_id=member.organisation_id if member else None,
+    )
 
 
 @blueprint.get("/login")
@@ -40,31 +54,34 @@ def login() -> tuple[str, int]:
 
 
 @blueprint.post("/login")
-@limiter.limit(lambda: current_settings().login_rate_limit)
 def login_post() -> tuple[str, int] | Response:
     form = LoginForm()
     if not form.validate():
-        return _login_page(form)
+        # Junk (no token, nothing typed) is refused before it touches anyone's budget.
+        return _login_page(form, 400)
+    username = form.username.data.strip()
+    control = flood.flood_control()
+    device = auth.device_client(username)
+    client = device or flood.current_client()
+    verdict = control.spend("login", client)
+    if not verdict.allowed:
+        return _login_page(LoginForm(username=username), 429, too_many=verdict)
     session = get_session()
     try:
+        if not control.login_backoff(username, client).allowed:
+            # The same answer as a wrong passphrase: the name is neither confirmed nor locked.
+            raise accounts.LoginFailed(accounts.find_member(session, username))
         unlocked = accounts.authenticate(
-            session,
-            form.username.data,
-            form.passphrase.data,
-            form.code.data or "",
-            auth.password_cost(),
+            session, username, form.passphrase.data, form.code.data or "", auth.password_cost()
         )
     except accounts.LoginFailed as failure:
-        audit.record(
-            session, auth.audit_key(), action="login_failed", actor_name=form.username.data[:80]
-        )
-        # The failed-attempt counter must be kept even though the page answers 401.
+        control.login_failed(username, client)
+        _record_failed_login(failure.member)
+        # The audit entry must be kept even though the page answers 401.
         session.commit()
-        return _login_page(
-            LoginForm(username=form.username.data),
-            failed=True,
-            locked=isinstance(failure, accounts.AccountLocked),
-        )
+        return _login_page(LoginForm(username=username), 401, failed=True)
+    control.login_succeeded(username, client)
+    accounts.purge_expired_sessions(session, auth.session_limits())
     cookie = accounts.start_session(session, unlocked)
     audit.record(
         session,
@@ -79,20 +96,22 @@ def login_post() -> tuple[str, int] | Response:
         if not unlocked.member.totp_confirmed
         else _safe_next(request.args.get("next"))
     )
-    return auth.set_cookie(redirect(target), cookie)
+    response = auth.set_cookie(redirect(target), cookie)
+    return auth.set_device_cookie(response, unlocked.member.username)
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    # A valid session cookie is enough: ending one's own session needs no token (the cookie is
+    # SameSite=Strict), and a page whose token expired must still be able to end it.
     staff = g.get("staff")
-    if staff is not None and ConfirmForm().validate():
+    if staff is not None:
         auth.record("logout")
         accounts.end_session(get_session(), staff)
     return auth.clear_cookie(redirect(url_for("staff.login")))
 
 
 @blueprint.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_settings().login_rate_limit, methods=["POST"])
 def invitation(token: str) -> tuple[str, int] | Response:
     session = get_session()
     try:
@@ -102,6 +121,11 @@ def invitation(token: str) -> tuple[str, int] | Response:
     form = PassphraseForm()
     problems: list[str] = []
     if form.validate_on_submit():
+        verdict = flood.spend("login")
+        if not verdict.allowed:
+            return render_template(
+                "staff/invitation.html", form=form, invitation=invited, too_many=verdict
+            ), 429
         problems = accounts.passphrase_problems(
             form.passphrase.data,
             [invited.username, invited.organisation.name, current_settings().site_name],
