@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -22,6 +23,11 @@ from reporter.orgs.models import NATIONAL, NETWORK, Organisation
 from reporter.orgs.service import create_organisation
 from reporter.reports.service import ReceiptSecrets
 from reporter.settings import load_settings
+
+# CI replays the same examples every run (a red CI must be reproducible); elsewhere hypothesis
+# draws new ones each time and keeps those that failed in its database.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 TEST_DATABASE_URL = os.environ.get("REPORTER_TEST_DATABASE_URL", "")
 # Cheap Argon2 for tests; the real cost is measured by bench/ and set in Settings.

@@ -597,6 +597,9 @@ def _reencode(source: av.container.InputContainer, out: io.BytesIO) -> None:
     if not source.streams.audio:
         raise AttachmentRejected("damaged")
     stream = source.streams.audio[0]
+    if stream.codec_context is None:
+        # A truncated header can name a sound stream whose codec FFmpeg never learned.
+        raise AttachmentRejected("damaged")
     if stream.codec_context.codec.name not in AUDIO_DECODERS:
         raise AttachmentRejected("type")
     stream.codec_context.thread_count = 1
