@@ -35,10 +35,11 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reporter import create_app, crypto, migrate
+from reporter.cases.service import PRIORITY_RANK
 from reporter.db import engine_of, new_session
-from reporter.moderation.service import PRIORITY_RANK, index_token
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.service import create_organisation
+from reporter.queue.blind_index import index_token
 from reporter.reports.models import Case, IndexToken, Report
 from reporter.reports.service import content_associated_data, sealed_key_associated_data
 from reporter.settings import load_settings

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Blueprint, Flask
 
+from reporter import resources
 from reporter.settings import Settings, load_settings
 
 
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=False,
         WTF_CSRF_TIME_LIMIT=settings.csrf_time_limit_seconds,
         WTF_CSRF_SSL_STRICT=False,
-        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(resources.translations_folder()),
         BABEL_DEFAULT_LOCALE=settings.default_language,
     )
 
@@ -47,17 +48,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from reporter import public
-    from reporter.admin import views as admin_views
-    from reporter.moderation import views as moderation_views
-    from reporter.staff import views as staff_views
-
-    public.init_app(app)
-    staff_views.init_app(app)
-    moderation_views.init_app(app)
-    admin_views.init_app(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
 
     from reporter import cli
 
     cli.init_app(app)
     return app
+
+
+def _blueprints() -> list[Blueprint]:
+    """Every blueprint of the application, public surface first."""
+    from reporter.admin.views import blueprint as admin
+    from reporter.cases.views import blueprint as cases
+    from reporter.casework.views import blueprint as casework
+    from reporter.coding.views import blueprint as coding
+    from reporter.followup.views import blueprint as followup
+    from reporter.public.views import blueprint as pages
+    from reporter.public.views import root
+    from reporter.queue.views import blueprint as queue
+    from reporter.reports.views import blueprint as reports
+    from reporter.staff.views import blueprint as staff
+
+    return [root, pages, reports, followup, staff, queue, cases, casework, coding, admin]

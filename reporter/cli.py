@@ -20,21 +20,8 @@ if TYPE_CHECKING:
     from reporter.audit.service import Anchor, Problem
 
 
-def _receipt_secrets() -> ReceiptSecrets:
-    settings = current_settings()
-    cost = settings.receipt_cost
-    return ReceiptSecrets(
-        settings.receipt_pepper.encode("utf-8"), crypto.Cost(cost.time_cost, cost.memory_kib)
-    )
-
-
 def _invitation_lifetime() -> dt.timedelta:
     return dt.timedelta(hours=current_settings().invitation_hours)
-
-
-def _password_cost() -> crypto.Cost:
-    cost = current_settings().password_cost
-    return crypto.Cost(cost.time_cost, cost.memory_kib)
 
 
 @click.group("db")
@@ -179,7 +166,11 @@ def demo_command(as_json: bool) -> None:
     migrate.upgrade(engine_of(current_app))
     session = new_session()
     try:
-        result = build_demo(session, _password_cost(), _receipt_secrets())
+        result = build_demo(
+            session,
+            current_settings().password_cost,
+            ReceiptSecrets.from_settings(current_settings()),
+        )
         session.commit()
     finally:
         session.close()
@@ -469,7 +460,7 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
 def purge_command() -> None:
     """Apply every organisation's retention rules (schedule it daily)."""
     from reporter.audit.service import audit_key, record
-    from reporter.moderation.retention import purge
+    from reporter.cases.retention import purge
 
     session = new_session()
     try:

@@ -1,20 +1,18 @@
-"""Schema migrations with Alembic; the revisions ship inside the package."""
+"""Schema migrations with Alembic; the revisions live in the top-level migrations/ folder."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+from reporter.resources import migrations_folder
 
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_folder()))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 

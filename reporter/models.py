@@ -2,14 +2,9 @@
 
 from reporter.accounts.models import Invitation, StaffMember, StaffSession
 from reporter.audit.models import AuditEntry, AuditHead
-from reporter.moderation.models import (
-    AdvocacyStory,
-    CaseAct,
-    CaseLink,
-    CaseNote,
-    Referral,
-    StatCount,
-)
+from reporter.cases.models import CaseNote
+from reporter.casework.models import AdvocacyStory, CaseLink, Referral
+from reporter.coding.models import CaseAct
 from reporter.orgs.models import Organisation, OrganisationCountry, OrgKeySlot
 from reporter.reports.models import (
     Attachment,
@@ -20,6 +15,7 @@ from reporter.reports.models import (
     Message,
     Report,
 )
+from reporter.statistics.models import StatCount
 
 __all__ = [
     "AdvocacyStory",

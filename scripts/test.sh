@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check: ruff, mypy, then the test suite on SQLite and on PostgreSQL.
+# Every check: ruff, mypy, the test suite on SQLite and on PostgreSQL, then the wheel on its own.
 # PostgreSQL: REPORTER_TEST_DATABASE_URL, or the local server at 127.0.0.1:5432 (database "test")
 # when it answers; REPORTER_REQUIRE_POSTGRES=1 makes a missing server an error.
 set -euo pipefail
@@ -42,3 +42,6 @@ if [ "$have_pg" = 1 ]; then
   echo "== tests on PostgreSQL =="
   REPORTER_TEST_DATABASE_URL=$pg_url "$venv/bin/pytest" -q "$@"
 fi
+
+echo "== the wheel, installed on its own =="
+bash scripts/check_wheel.sh

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reporter.moderation.models import AdvocacyStory
+from reporter.casework.models import AdvocacyStory
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
 from tests.dump import database_bytes

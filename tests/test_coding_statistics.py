@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Session
 
-from reporter.moderation.models import CaseAct, StatCount
+from reporter.coding.models import CaseAct
 from reporter.reports.models import Report
+from reporter.statistics.models import StatCount
 from tests.conftest import Network, csrf_token, receipt_of, submit
 from tests.staff import form_token, login, make_member
 

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "reporter" / "translations"
+TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ["en", "es", "pt", "fr"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
@@ -71,7 +71,7 @@ def test_compiled_catalog_matches_its_source(language: str) -> None:
         }
 
     po_strings, mo_strings = strings(po), strings(mo)
-    assert po_strings == mo_strings, "run: pybabel compile -d reporter/translations"
+    assert po_strings == mo_strings, "run: pybabel compile -d translations"
 
 
 @pytest.mark.parametrize(

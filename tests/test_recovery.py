@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -18,29 +19,23 @@ def test_recovery_key_restores_access_to_every_report(
 ) -> None:
     submit(app.test_client(), narrative="Reported before everyone forgot their passwords")
     runner = app.test_cli_runner()
-    wrong = runner.invoke(
-        args=[
-            "keys",
-            "recover",
-            "brasil",
-            "--admin",
-            "restorer",
-            "--recovery-key",
-            network.recovery_keys[network.colombia.id],
-        ]
-    )
+
+    def recover(recovery_key: str) -> Any:
+        return runner.invoke(
+            args=[
+                "keys",
+                "recover",
+                "brasil",
+                "--admin",
+                "restorer",
+                "--recovery-key",
+                recovery_key,
+            ]
+        )
+
+    wrong = recover(network.recovery_keys[network.colombia.id])
     assert wrong.exit_code != 0 and "does not open" in wrong.output
-    result = runner.invoke(
-        args=[
-            "keys",
-            "recover",
-            "brasil",
-            "--admin",
-            "restorer",
-            "--recovery-key",
-            network.recovery_keys[network.brazil.id],
-        ]
-    )
+    result = recover(network.recovery_keys[network.brazil.id])
     assert result.exit_code == 0, result.output
     match = re.search(r"/staff/invitation/[\w-]+", result.output)
     assert match

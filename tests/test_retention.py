@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reporter.moderation.models import CaseAct, StatCount
+from reporter.coding.models import CaseAct
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Attachment, AttachmentChunk, Case, Message, Report
+from reporter.statistics.models import StatCount
 from tests.conftest import Network, submit
 from tests.media import jpeg_with_gps
 from tests.staff import code, form_token, login, make_member

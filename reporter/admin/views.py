@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -216,7 +216,3 @@ def retention() -> tuple[str, int] | Response:
         )
         return redirect(url_for("admin.retention"))
     return render_template("staff/retention.html", form=form), 400 if form.errors else 200
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(blueprint)

@@ -23,8 +23,8 @@ from reporter.followup.service import (
     withdraw_report,
 )
 from reporter.forms import check_files, csrf_expired
-from reporter.public import public_blueprint
-from reporter.reports.views import receipt_secrets
+from reporter.public.language import public_blueprint
+from reporter.reports.service import ReceiptSecrets
 
 blueprint = public_blueprint("followup", __name__)
 
@@ -63,7 +63,9 @@ def _with_thread(
     """Open the thread, taking the same minimum time whether or not the receipt exists."""
     started = time.monotonic()
     try:
-        thread = open_thread(get_session(), receipt, receipt_secrets())
+        thread = open_thread(
+            get_session(), receipt, ReceiptSecrets.from_settings(current_settings())
+        )
     except (ReceiptNotFound, crypto.InvalidReceiptFormat, crypto.DecryptionFailed) as error:
         thread = None
         failure = error
@@ -87,6 +89,14 @@ def _well_formed_receipt(text: str) -> str | None:
         return crypto.normalise_receipt(text)
     except crypto.InvalidReceiptFormat:
         return None
+
+
+def _posted_receipt() -> str:
+    """The receipt a thread page carries in its forms; only a forged or broken page lacks it."""
+    receipt = _well_formed_receipt(request.form.get("receipt", ""))
+    if receipt is None:
+        abort(400)
+    return receipt
 
 
 @blueprint.get("/followup")
@@ -123,10 +133,7 @@ def _reply_kept(form: ReplyForm, status: int, too_many: Verdict | None = None) -
 @blueprint.post("/followup/reply")
 def reply() -> tuple[str, int] | str | Response:
     form = _reply_form(request.form)
-    receipt = _well_formed_receipt(request.form.get("receipt", ""))
-    if receipt is None:
-        # Only a forged or broken page sends a reply without a well-formed receipt.
-        abort(400)
+    receipt = _posted_receipt()
     form_valid = form.validate()
     if csrf_expired(form):
         return _reply_kept(form, 400)
@@ -155,9 +162,7 @@ def reply() -> tuple[str, int] | str | Response:
 @blueprint.post("/followup/withdraw")
 def withdraw() -> tuple[str, int] | str | Response:
     form = WithdrawForm(request.form)
-    receipt = _well_formed_receipt(request.form.get("receipt", ""))
-    if receipt is None:
-        abort(400)
+    receipt = _posted_receipt()
     if not form.validate():
         # An expired page: ask again, with a fresh token, before anything is done.
         return render_template(

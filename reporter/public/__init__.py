@@ -1,46 +1,6 @@
-"""The public surface: every page lives under /<lang>/, needs no account and no JavaScript."""
+"""The public surface: every page lives under /<lang>/, needs no account and no JavaScript.
 
-from __future__ import annotations
-
-from typing import Any
-
-from flask import Blueprint, Flask, abort, g, redirect, url_for
-from werkzeug.wrappers import Response
-
-from reporter.context import current_settings
-from reporter.i18n import negotiate
-
-
-def public_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint whose URLs start with a supported language code."""
-    blueprint = Blueprint(name, import_name, url_prefix="/<lang>")
-
-    @blueprint.url_value_preprocessor
-    def take_language(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-        language = (values or {}).pop("lang", None)
-        if language not in current_settings().languages:
-            # A forged or unknown language code: answer in the negotiated language.
-            abort(404)
-        g.lang = language
-
-    @blueprint.url_defaults
-    def add_language(_endpoint: str, values: dict[str, Any]) -> None:
-        values.setdefault("lang", g.get("lang") or negotiate(current_settings()))
-
-    return blueprint
-
-
-def init_app(app: Flask) -> None:
-    from reporter.followup.views import blueprint as followup_blueprint
-    from reporter.public.views import blueprint as pages_blueprint
-    from reporter.reports.views import blueprint as reports_blueprint
-
-    app.register_blueprint(pages_blueprint)
-    app.register_blueprint(reports_blueprint)
-    app.register_blueprint(followup_blueprint)
-
-    @app.get("/")
-    def root() -> Response:
-        response = redirect(url_for("pages.index", lang=negotiate(current_settings())))
-        response.headers["Vary"] = "Accept-Language"
-        return response
+`language.py` makes the language-prefixed blueprints; `views.py` (landing, safety, the root
+redirect), `reporter.reports.views` (the report form) and `reporter.followup.views` (receipts)
+use it.
+"""

@@ -1,14 +1,25 @@
-"""Landing and safety pages."""
+"""Landing and safety pages, and the root address that sends each visitor to their language."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
+from reporter.context import current_settings
 from reporter.db import get_session
+from reporter.i18n import negotiate
 from reporter.orgs.service import public_directory
-from reporter.public import public_blueprint
+from reporter.public.language import public_blueprint
 
 blueprint = public_blueprint("pages", __name__)
+root = Blueprint("root", __name__)
+
+
+@root.get("/")
+def negotiate_language() -> Response:
+    response = redirect(url_for("pages.index", lang=negotiate(current_settings())))
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 @blueprint.get("/")

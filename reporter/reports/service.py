@@ -20,6 +20,7 @@ from reporter.attachments.storage import AttachmentRef
 from reporter.orgs.models import Organisation
 from reporter.orgs.service import recipients_for
 from reporter.reports.models import Case, InstanceValue, Report
+from reporter.settings import Settings
 
 RECEIPT_SALT = "receipt_salt"
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -35,6 +36,10 @@ class ReceiptSecrets:
 
     pepper: bytes
     cost: crypto.Cost
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReceiptSecrets:
+        return cls(settings.receipt_pepper.encode("utf-8"), settings.receipt_cost)
 
 
 @dataclass

@@ -14,21 +14,12 @@ from reporter.db import get_session
 from reporter.flood import Verdict
 from reporter.forms import check_files, choices, csrf_expired
 from reporter.orgs.service import covered_countries, recipients_for
-from reporter.public import public_blueprint
+from reporter.public.language import public_blueprint
 from reporter.reports.forms import CountryForm, ReportForm
 from reporter.reports.service import ReceiptSecrets, SubmissionFailed, submit_report
 from reporter.vocabulary import places
 
 blueprint = public_blueprint("reports", __name__)
-
-
-def receipt_secrets() -> ReceiptSecrets:
-    settings = current_settings()
-    cost = settings.receipt_cost
-    return ReceiptSecrets(
-        pepper=settings.receipt_pepper.encode("utf-8"),
-        cost=crypto.Cost(cost.time_cost, cost.memory_kib, cost.parallelism),
-    )
 
 
 def _country_form(formdata: object = None) -> CountryForm:
@@ -119,7 +110,12 @@ def submit() -> tuple[str, int] | str:
             "public/receipt.html", receipt=crypto.format_receipt(crypto.new_receipt())
         )
     try:
-        submitted = submit_report(get_session(), form.to_content(g.lang), files, receipt_secrets())
+        submitted = submit_report(
+            get_session(),
+            form.to_content(g.lang),
+            files,
+            ReceiptSecrets.from_settings(current_settings()),
+        )
     except SubmissionFailed:
         return _render_details(form, failed=True), 503
     return render_template("public/receipt.html", receipt=crypto.format_receipt(submitted.receipt))

@@ -11,11 +11,12 @@ from flask import abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from reporter import crypto, flood
-from reporter.accounts.service import ActiveSession, SessionLimits, load_session
+from reporter.accounts.models import ROLES_WITH_REPORT_ACCESS
+from reporter.accounts.service import ActiveSession, SessionLimits, end_session, load_session
 from reporter.audit import service as audit
 from reporter.context import current_settings
 from reporter.db import get_session
-from reporter.orgs.keyring import Keyring
+from reporter.orgs.keyring import KeyMissing, Keyring
 
 COOKIE = "staff_session"
 # Set after a successful login: a browser that logged in as a name before has its own failure
@@ -34,8 +35,7 @@ def session_limits() -> SessionLimits:
 
 
 def password_cost() -> crypto.Cost:
-    cost = current_settings().password_cost
-    return crypto.Cost(cost.time_cost, cost.memory_kib)
+    return current_settings().password_cost
 
 
 def load_staff() -> None:
@@ -135,6 +135,10 @@ def login_required(*roles: str) -> Callable[[View], View]:
     return decorate
 
 
+# Staff who read reports: the queue, the case page and the work done on it.
+report_readers = login_required(*sorted(ROLES_WITH_REPORT_ACCESS))
+
+
 def audit_key() -> bytes:
     return audit.audit_key(current_settings().secret_key)
 
@@ -160,3 +164,12 @@ def keyring() -> Keyring:
     if not staff.org_keys:
         abort(403)
     return Keyring(staff.member.organisation, staff.org_keys)
+
+
+def log_in_again_for_new_key(_error: KeyMissing) -> Response:
+    """After a key rotation an older session lacks the new key: log in again to get it.
+
+    The error handler of every blueprint whose pages open reports."""
+    staff = current_staff()
+    end_session(get_session(), staff)
+    return clear_cookie(redirect(url_for("staff.login", next=request.path)))

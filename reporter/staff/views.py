@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from reporter import flood
@@ -192,7 +192,3 @@ def home() -> str | Response:
         staff.member.language = form.language.data
         return redirect(url_for("staff.home"))
     return render_template("staff/home.html", member=staff.member, language_form=form)
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(blueprint)

@@ -1,37 +1,37 @@
-"""Case page actions: referrals, related reports, the advocacy story and its approval."""
+"""Case work actions on the case page: referrals, related reports, the advocacy story and its
+approval."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from reporter import vocabulary as v
+from reporter import bounds
+from reporter.cases.access import case_or_404
+from reporter.cases.page import case_page_with
+from reporter.casework import service as casework
+from reporter.casework.forms import LinkForm, StoryForm, referral_form
 from reporter.db import get_session
-from reporter.forms import choices
-from reporter.moderation import casework
-from reporter.moderation.forms import LinkForm, ReferralForm, StoryForm
-from reporter.moderation.views import blueprint, case_or_404, case_page_with, readers
+from reporter.orgs.keyring import KeyMissing
 from reporter.staff import auth
 from reporter.staff.forms import ConfirmForm
 
-
-def referral_form(formdata: object = None) -> ReferralForm:
-    form = ReferralForm(formdata=formdata)
-    form.intervention_type.choices = choices((t.key, t.label) for t in v.INTERVENTION_TYPES)
-    form.status.choices = choices((t.key, t.label) for t in v.INTERVENTION_STATUSES)
-    form.outcome.choices = choices([("", "—"), *((t.key, t.label) for t in v.OUTCOMES)])
-    return form
+blueprint = Blueprint("casework", __name__, url_prefix="/staff")
+# Ids in paths are `<id:...>`: bounded, so a number no column can hold is a 404, not a 500.
+blueprint.record_once(bounds.register_converter)
+blueprint.before_request(auth.load_staff)
+blueprint.register_error_handler(KeyMissing, auth.log_in_again_for_new_key)
 
 
 def _back(report_id: uuid.UUID, anchor: str) -> Response:
-    return redirect(url_for("moderation.case_page", report_id=report_id) + anchor)
+    return redirect(url_for("cases.case_page", report_id=report_id) + anchor)
 
 
 @blueprint.post("/cases/<uuid:report_id>/referrals")
 @blueprint.post("/cases/<uuid:report_id>/referrals/<id:referral_id>")
-@readers
+@auth.report_readers
 def referral(report_id: uuid.UUID, referral_id: int | None = None) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     form = referral_form(request.form)
@@ -59,7 +59,7 @@ def referral(report_id: uuid.UUID, referral_id: int | None = None) -> tuple[str,
 
 
 @blueprint.post("/cases/<uuid:report_id>/links")
-@readers
+@auth.report_readers
 def link(report_id: uuid.UUID) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     form = LinkForm()
@@ -75,7 +75,7 @@ def link(report_id: uuid.UUID) -> tuple[str, int] | Response:
 
 
 @blueprint.post("/cases/<uuid:report_id>/story")
-@readers
+@auth.report_readers
 def story(report_id: uuid.UUID) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     form = StoryForm()
@@ -90,7 +90,7 @@ def story(report_id: uuid.UUID) -> tuple[str, int] | Response:
 
 
 @blueprint.post("/cases/<uuid:report_id>/story/approve")
-@readers
+@auth.report_readers
 def approve_story(report_id: uuid.UUID) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     if not ConfirmForm().validate():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from reporter.moderation.models import CaseNote
+from reporter.cases.models import CaseNote
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Attachment, Case, IndexToken, Message, Report
 

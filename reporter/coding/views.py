@@ -6,24 +6,33 @@ import datetime as dt
 import uuid
 
 from babel.dates import get_month_names
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from reporter import bounds
 from reporter import vocabulary as v
+from reporter.cases.access import case_or_404
+from reporter.coding import service as coding
+from reporter.coding.forms import ActForm
 from reporter.db import get_session
 from reporter.forms import choices
 from reporter.i18n import current_language
-from reporter.moderation import coding
-from reporter.moderation.forms import ActForm
-from reporter.moderation.views import blueprint, case_or_404, readers
+from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.reports.models import Case
 from reporter.reports.service import ContentPurged, decrypt_content
 from reporter.staff import auth
+from reporter.staff.forms import ConfirmForm
 from reporter.vocabulary import places
+
+blueprint = Blueprint("coding", __name__, url_prefix="/staff")
+# Ids in paths are `<id:...>`: bounded, so a number no column can hold is a 404, not a 500.
+blueprint.record_once(bounds.register_converter)
+blueprint.before_request(auth.load_staff)
+blueprint.register_error_handler(KeyMissing, auth.log_in_again_for_new_key)
 
 NOT_KNOWN = ("", "—")
 
@@ -128,14 +137,14 @@ def _render(case: Case, form: ActForm, act_id: int | None, status: int = 200) ->
 
 
 @blueprint.route("/cases/<uuid:report_id>/acts/new", methods=["GET", "POST"])
-@readers
+@auth.report_readers
 def new_act(report_id: uuid.UUID) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     return _edit(case, None)
 
 
 @blueprint.route("/cases/<uuid:report_id>/acts/<id:act_id>", methods=["GET", "POST"])
-@readers
+@auth.report_readers
 def edit_act(report_id: uuid.UUID, act_id: int) -> tuple[str, int] | Response:
     case = case_or_404(report_id)
     return _edit(case, act_id)
@@ -159,14 +168,12 @@ def _edit(case: Case, act_id: int | None) -> tuple[str, int] | Response:
         form.region.errors = [*form.region.errors, _l("This region is not in the chosen country.")]
         return _render(case, form, act_id, 400)
     auth.record("act_saved" if act_id else "act_added", target=str(case.report_id))
-    return redirect(url_for("moderation.case_page", report_id=case.report_id) + "#coding")
+    return redirect(url_for("cases.case_page", report_id=case.report_id) + "#coding")
 
 
 @blueprint.post("/cases/<uuid:report_id>/acts/<id:act_id>/delete")
-@readers
+@auth.report_readers
 def delete_act(report_id: uuid.UUID, act_id: int) -> Response:
-    from reporter.staff.forms import ConfirmForm
-
     case = case_or_404(report_id)
     if not ConfirmForm().validate():
         abort(400)
@@ -175,27 +182,4 @@ def delete_act(report_id: uuid.UUID, act_id: int) -> Response:
     except coding.InvalidAct:
         abort(404)
     auth.record("act_deleted", target=str(report_id))
-    return redirect(url_for("moderation.case_page", report_id=report_id) + "#coding")
-
-
-@blueprint.route("/cases/<uuid:report_id>/delete", methods=["GET", "POST"])
-@auth.login_required("network_admin", "org_admin")
-def delete_case(report_id: uuid.UUID) -> tuple[str, int] | Response:
-    """Delete this organisation's case, after a confirmation page."""
-    from reporter.moderation.retention import delete_case as remove_case
-    from reporter.staff.forms import ConfirmForm
-
-    case = case_or_404(report_id)
-    form = ConfirmForm()
-    if request.method == "GET" or not form.validate():
-        return render_template("staff/delete_case.html", case=case, form=form), 200
-    session = get_session()
-    coding.remove_from_statistics(session, case, auth.keyring().for_case(case))
-    reference = case.report.reference
-    report_gone = remove_case(session, case)
-    auth.record(
-        "case_deleted",
-        target=str(report_id),
-        details={"report_deleted": report_gone, "reference": reference},
-    )
-    return redirect(url_for("moderation.queue"))
+    return redirect(url_for("cases.case_page", report_id=report_id) + "#coding")

@@ -1,4 +1,5 @@
-"""Referrals, links between related reports, and the redacted story for advocacy."""
+"""Case work: referrals and their outcome, links between related reports, and the redacted story
+for advocacy with its approval by a second staff member."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.accounts.models import StaffMember
-from reporter.moderation.models import AdvocacyStory, CaseLink, Referral
+from reporter.casework.models import AdvocacyStory, CaseLink, Referral
 from reporter.reports.models import Case, Report
 from reporter.reports.service import open_case_key
 from reporter.vocabulary import INTERVENTION_STATUSES, INTERVENTION_TYPES, OUTCOMES, keys

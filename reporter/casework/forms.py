@@ -1,0 +1,41 @@
+"""Forms of the case work sections of the case page: referral, related report, advocacy story."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from reporter import vocabulary as v
+from reporter.forms import choices, clean_text
+
+
+class ReferralForm(FlaskForm):
+    intervention_type = SelectField(_l("Type"), validators=[DataRequired()])
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+    date = DateField(_l("Date"), validators=[Optional()])
+    outcome = SelectField(_l("Outcome"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Length(max=500), clean_text])
+
+
+def referral_form(formdata: object = None) -> ReferralForm:
+    """A referral form with its choices from the vocabularies."""
+    form = ReferralForm(formdata=formdata)
+    form.intervention_type.choices = choices((t.key, t.label) for t in v.INTERVENTION_TYPES)
+    form.status.choices = choices((t.key, t.label) for t in v.INTERVENTION_STATUSES)
+    form.outcome.choices = choices([("", "—"), *((t.key, t.label) for t in v.OUTCOMES)])
+    return form
+
+
+class LinkForm(FlaskForm):
+    reference = StringField(
+        _l("Reference of the related report"), validators=[DataRequired(), Length(max=16)]
+    )
+
+
+class StoryForm(FlaskForm):
+    text = TextAreaField(
+        _l("Story for advocacy, with names, places and anything identifying removed"),
+        validators=[DataRequired(), Length(max=20000), clean_text],
+    )

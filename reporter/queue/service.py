@@ -1,0 +1,145 @@
+"""The moderation queue: one page of an organisation's cases, filtered, ordered and paged.
+
+A visit to the queue first indexes new cases (reporter.queue.blind_index) and brings the
+statistics of cases changed without keys up to date, since only a logged-in visit holds the keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.orm import QueryableAttribute, Session, aliased, selectinload
+
+from reporter.accounts.models import StaffMember
+from reporter.coding.service import coded_acts
+from reporter.orgs.keyring import Keyring
+from reporter.orgs.models import Organisation
+from reporter.queue.blind_index import index_new_cases, index_token
+from reporter.reports.models import Case, IndexToken
+from reporter.reports.service import ContentPurged, decrypt_content
+from reporter.statistics.service import reconcile_dirty_cases
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    priority: str = ""
+    assignee: str = ""  # "", "me", "none" or a staff member id
+    country: str = ""
+    violation: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    language: str = ""
+    sort: str = "newest"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    reference: str
+    country: str
+    attachment_count: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    has_next: bool
+
+
+def _filtered(
+    organisation: Organisation, member: StaffMember, filters: QueueFilters, key: bytes
+) -> tuple[Select[Case], QueryableAttribute[dt.date]]:
+    """The filtered query, and the column its date order should use: the first blind-index filter
+    drives the query through its (organisation, token, day) index when there is one."""
+    query = select(Case).where(Case.organisation_id == organisation.id)
+    received: QueryableAttribute[dt.date] = Case.received_on
+    blind = [
+        (name, value)
+        for name, value in (("violation", filters.violation), ("country", filters.country))
+        if value
+    ]
+    for position, (field_name, value) in enumerate(blind):
+        token = index_token(key, field_name, value)
+        if position == 0:
+            driver = aliased(IndexToken)
+            query = query.join(
+                driver,
+                and_(
+                    driver.report_id == Case.report_id,
+                    driver.organisation_id == organisation.id,
+                    driver.token == token,
+                ),
+            )
+            received = driver.received_on
+        else:
+            query = query.where(
+                exists().where(
+                    IndexToken.report_id == Case.report_id,
+                    IndexToken.organisation_id == organisation.id,
+                    IndexToken.token == token,
+                )
+            )
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    else:
+        # Closed, spam and withdrawn reports leave the default view; a filter brings them back.
+        query = query.where(Case.status.not_in(("spam", "withdrawn", "closed")))
+    if filters.priority:
+        query = query.where(Case.priority == filters.priority)
+    if filters.assignee == "me":
+        query = query.where(Case.assignee_id == member.id)
+    elif filters.assignee == "none":
+        query = query.where(Case.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Case.assignee_id == uuid.UUID(filters.assignee))
+    if filters.language:
+        query = query.where(Case.language == filters.language)
+    if filters.received_from:
+        query = query.where(received >= filters.received_from)
+    if filters.received_to:
+        query = query.where(received <= filters.received_to)
+    return query, received
+
+
+def _ordered(query: Select[Case], received: QueryableAttribute[dt.date], sort: str) -> Select[Case]:
+    if sort == "oldest":
+        return query.order_by(received.asc(), Case.report_id)
+    if sort == "priority":
+        return query.order_by(Case.priority_rank, received.desc(), Case.report_id)
+    return query.order_by(received.desc(), Case.report_id)
+
+
+def queue(
+    session: Session,
+    keyring: Keyring,
+    member: StaffMember,
+    filters: QueueFilters,
+    page_size: int,
+) -> QueuePage:
+    """One page of the organisation's cases, newest first unless asked otherwise."""
+    organisation = keyring.organisation
+    index_new_cases(session, keyring)
+    reconcile_dirty_cases(session, keyring, coded_acts)
+    key = keyring.index_key
+    page = max(1, filters.page)
+    filtered, received = _filtered(organisation, member, filters, key)
+    query = _ordered(filtered, received, filters.sort)
+    page_query = (
+        query.options(selectinload(Case.report)).offset((page - 1) * page_size).limit(page_size + 1)
+    )
+    cases = session.scalars(page_query).all()
+    rows = []
+    for case in cases[:page_size]:
+        report = case.report
+        try:
+            country = decrypt_content(case, report, keyring.for_case(case)).country
+        except ContentPurged:
+            country = ""
+        rows.append(QueueRow(case, report.reference, country, report.attachment_count))
+    return QueuePage(rows, page, len(cases) > page_size)
