@@ -19,7 +19,7 @@ from reporter.attachments.sanitize import AttachmentRejected, CleanFile, sanitis
 REJECTION_MESSAGES = {
     "empty": _l("This file is empty."),
     "type": _l(
-        "This kind of file cannot be sent. Send photos (JPG, PNG, WebP), PDF or voice recordings (MP3, M4A, OGG, AMR)."
+        "This kind of file cannot be sent. You can send photos, documents (PDF) and voice recordings."
     ),
     "image_too_large": _l("This picture is too large."),
     "damaged": _l("This file seems damaged and cannot be read."),

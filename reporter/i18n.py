@@ -8,7 +8,19 @@ from flask_babel import Babel
 from reporter.context import current_settings
 from reporter.settings import Settings
 
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+# Each language named in itself, as a person looking for their own would recognise it.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Español",
+    "pt": "Português",
+    "fr": "Français",
+    "ru": "Русский",
+    "uk": "Українська",
+    "ar": "العربية",
+    "sw": "Kiswahili",
+    "id": "Bahasa Indonesia",
+    "zh": "中文（简体）",
+}
 RIGHT_TO_LEFT: frozenset[str] = frozenset({"ar", "fa", "he", "ur"})
 
 

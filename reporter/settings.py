@@ -16,7 +16,8 @@ from typing import Any, Union, get_origin, get_type_hints
 
 from reporter.crypto.kdf import Cost
 
-LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
+# Every language with a complete catalog in translations/.
+LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ru", "uk", "ar", "sw", "id", "zh")
 
 
 class SettingsError(ValueError):
@@ -32,6 +33,9 @@ class Settings:
     secret_key: str = ""
     receipt_pepper: str = ""
     site_name: str = "Reporter"
+    # If set, the title of every public page (what a browser tab and its history show), so that
+    # someone looking at the phone sees, say, "Notes" instead of what the page is about.
+    neutral_title: str = ""
     default_language: str = "en"
     languages: tuple[str, ...] = LANGUAGES
     # A neutral page the quick-exit button leads to.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import Flask, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
@@ -27,7 +28,8 @@ def incident_date(content: ReportContent) -> str:
     if content.incident_day:
         text = format_date(date, "long")
     elif content.incident_month:
-        text = format_date(date, "MMMM y")
+        # The language's own month-and-year form, e.g. "marzo de 2024" in Spanish.
+        text = format_skeleton("yMMMM", date, locale=get_locale())
     else:
         text = str(content.incident_year)
     return (
@@ -67,6 +69,7 @@ def init_app(app: Flask) -> None:
         return {
             "lang": current_language(),
             "site_name": settings.site_name,
+            "neutral_title": settings.neutral_title,
             "quick_exit_url": settings.quick_exit_url,
             "languages": settings.languages,
             "language_names": LANGUAGE_NAMES,

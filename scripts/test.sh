@@ -15,6 +15,12 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   fi
 fi
 
+# axe-core for the accessibility tests, from the npm registry (no browser download: they drive
+# Debian's Chromium).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/a11y --no-audit --no-fund --silent
+fi
+
 "$venv/bin/ruff" check .
 "$venv/bin/ruff" format --check .
 "$venv/bin/mypy"

@@ -218,10 +218,22 @@ def submit(
     return client.post(f"/{language}/report", data=data, content_type="multipart/form-data")
 
 
-RECEIPT_PATTERN = re.compile(r'class="receipt"[^>]*>([0-9 ]+)<')
+RECEIPT_GROUP = re.compile(r'<span class="group">([0-9]{4})</span>')
 
 
 def receipt_of(response: TestResponse) -> str:
-    match = RECEIPT_PATTERN.search(response.get_data(as_text=True))
-    assert match, "no receipt on the page"
-    return match.group(1)
+    """The receipt as the page shows it: four groups of four digits."""
+    page = response.get_data(as_text=True)
+    assert 'class="receipt"' in page, "no receipt on the page"
+    receipt = page[page.index('class="receipt"') :]
+    groups = RECEIPT_GROUP.findall(receipt[: receipt.index("</p>")])
+    assert len(groups) == 4, "no receipt on the page"
+    return " ".join(groups)
+
+
+@pytest.fixture
+def live_app(app_factory: Any, network: Network) -> Iterator[tuple[Flask, str]]:
+    """The app, with the network, served on a loopback port for a real browser."""
+    from tests.browser import live_server
+
+    yield from live_server(app_factory)

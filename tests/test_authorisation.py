@@ -205,6 +205,7 @@ def test_admins_act_only_on_their_own_organisation(
         data={
             "csrf_token": form_token(brazil_admin, "/staff/admin/people"),
             "member_id": str(network_mod),
+            "confirm": "yes",
         },
     )
     assert response.status_code == 404

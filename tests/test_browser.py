@@ -2,102 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+
+from tests.browser import click_and_wait, driver_for, overflow, phone, requires_browser
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-HAVE_BROWSER = os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)
-if not HAVE_BROWSER and os.environ.get("REPORTER_REQUIRE_BROWSER") == "1":
-    raise RuntimeError(
-        "REPORTER_REQUIRE_BROWSER=1 but Debian's chromium/chromium-driver are missing"
-    )
-requires_browser = pytest.mark.skipif(
-    not HAVE_BROWSER, reason="install Debian's chromium and chromium-driver"
-)
-
-
-@pytest.fixture
-def live_app(app_factory: Any, network: object) -> Iterator[tuple[Flask, str]]:
-    holder: dict[str, str] = {}
-    server = make_server("127.0.0.1", 0, _Deferred(holder))
-    base = f"http://127.0.0.1:{server.server_port}"
-    app: Flask = app_factory(quick_exit_url=f"{base}/static/favicon.ico")
-    holder["app"] = app  # type: ignore[assignment]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-class _Deferred:
-    """The server starts before the app so the app can know the server's port."""
-
-    def __init__(self, holder: dict[str, Any]) -> None:
-        self.holder = holder
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self.holder["app"](environ, start_response)
-
-
-def _driver(javascript: bool) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="reporter-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=400,800",
-    ):
-        options.add_argument(flag)
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-
-
-def _click_and_wait(driver: Any, element: Any) -> None:
-    """Click, then wait until the next page has replaced this one."""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def replaced(_driver: Any) -> bool:
-        try:
-            page.is_enabled()
-        except WebDriverException:
-            # Stale, or (as Chromium sometimes words it mid-navigation) "node with given id does
-            # not belong to the document": either way the old page is gone.
-            return True
-        return False
-
-    WebDriverWait(driver, 15).until(replaced)
 
 
 @requires_browser
@@ -106,13 +18,13 @@ def test_report_and_follow_up_with_javascript_off(live_app: tuple[Flask, str]) -
     from selenium.webdriver.support.ui import Select
 
     _app, base = live_app
-    driver = _driver(javascript=False)
+    driver = driver_for(javascript=False)
     try:
         driver.get(f"{base}/")
         assert driver.current_url.endswith("/en/")
-        _click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Make a report"))
+        click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Make a report"))
         Select(driver.find_element(By.ID, "country")).select_by_value("BR")
-        _click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
         driver.find_element(By.CSS_SELECTOR, "input[value=denial_oat]").click()
         Select(driver.find_element(By.ID, "incident_year")).select_by_index(1)
@@ -120,15 +32,22 @@ def test_report_and_follow_up_with_javascript_off(live_app: tuple[Flask, str]) -
         driver.find_element(By.ID, "narrative").send_keys(
             "They stopped my methadone at the clinic."
         )
-        _click_and_wait(driver, driver.find_element(By.XPATH, "//button[@type='submit']"))
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[@type='submit']"))
         main = driver.find_element(By.TAG_NAME, "main").text
         assert driver.find_elements(By.CLASS_NAME, "receipt"), main
-        receipt = driver.find_element(By.CLASS_NAME, "receipt").text
+        receipt = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
         assert len(receipt.replace(" ", "")) == 16
+        # At 320 pixels a group of four digits may move to the next line, never break inside.
+        phone(driver, 320)
+        heights = {
+            g.rect["height"] for g in driver.find_elements(By.CSS_SELECTOR, ".receipt .group")
+        }
+        assert len(heights) == 1 and max(heights) < 60
+        phone(driver, 400)
 
-        _click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Follow up a report"))
+        click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Follow up a report"))
         driver.find_element(By.ID, "receipt").send_keys(receipt)
-        _click_and_wait(driver, driver.find_element(By.XPATH, "//button[@type='submit']"))
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[@type='submit']"))
         main = driver.find_element(By.TAG_NAME, "main").text
         assert "Received, waiting to be read" in main, main
         assert "methadone" not in driver.page_source
@@ -145,7 +64,7 @@ def test_quick_exit_by_escape_replaces_the_page(live_app: tuple[Flask, str]) -> 
     from selenium.webdriver.support.ui import WebDriverWait
 
     _app, base = live_app
-    driver = _driver(javascript=True)
+    driver = driver_for(javascript=True)
     try:
         driver.get(f"{base}/en/safety")
         driver.get(f"{base}/en/report")
@@ -165,10 +84,72 @@ def test_quick_exit_link_works_without_javascript(live_app: tuple[Flask, str]) -
     from selenium.webdriver.common.by import By
 
     _app, base = live_app
-    driver = _driver(javascript=False)
+    driver = driver_for(javascript=False)
     try:
         driver.get(f"{base}/es/")
-        _click_and_wait(driver, driver.find_element(By.ID, "quick-exit"))
+        click_and_wait(driver, driver.find_element(By.ID, "quick-exit"))
         assert driver.current_url.endswith("/static/favicon.ico")
+    finally:
+        driver.quit()
+
+
+@requires_browser
+def test_public_pages_fit_320_pixels_in_both_directions(live_app: tuple[Flask, str]) -> None:
+    from selenium.webdriver.common.by import By
+
+    _app, base = live_app
+    driver = driver_for(javascript=False)
+    try:
+        phone(driver, 320)
+        for language in ("en", "ar"):
+            for path in ("/", "/report", "/followup", "/safety"):
+                driver.get(f"{base}/{language}{path}")
+                assert overflow(driver) == [], (language, path)
+            driver.get(f"{base}/{language}/report")
+            if driver.find_elements(By.ID, "country"):
+                from selenium.webdriver.support.ui import Select
+
+                Select(driver.find_element(By.ID, "country")).select_by_value("BR")
+                click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            assert overflow(driver) == [], (language, "report details")
+            html = driver.find_element(By.TAG_NAME, "html")
+            assert html.get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+            # The quick exit sits in the header, never over a control.
+            exit_box = driver.find_element(By.ID, "quick-exit").rect
+            header_box = driver.find_element(By.TAG_NAME, "header").rect
+            assert exit_box["y"] + exit_box["height"] <= header_box["y"] + header_box["height"]
+            # Every checkbox and radio is a tap target of at least 44 pixels.
+            for label in driver.find_elements(By.CSS_SELECTOR, "label:has(input[type=checkbox])"):
+                assert label.rect["height"] >= 44
+    finally:
+        driver.quit()
+
+
+@requires_browser
+def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from reporter.accounts.models import ORG_ADMIN
+    from tests.conftest import submit
+    from tests.staff import PASSPHRASE, code, make_member
+
+    app, base = live_app
+    make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
+    submit(app.test_client())
+    driver = driver_for(javascript=False)
+    try:
+        phone(driver, 360)
+        driver.get(f"{base}/staff/login")
+        driver.find_element(By.ID, "username").send_keys("admin")
+        driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+        driver.find_element(By.ID, "code").send_keys(code())
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
+            driver.get(f"{base}{path}")
+            sticking_out = overflow(driver)
+            assert sticking_out == [], (path, sticking_out)
+        driver.get(f"{base}/staff/queue")
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "table.queue a"))
+        assert overflow(driver) == [], "case page"
     finally:
         driver.quit()

@@ -100,3 +100,15 @@ def test_static_files_are_cacheable_and_the_script_is_small(client: FlaskClient)
     assert "no-store" not in response.headers.get("Cache-Control", "")
     assert "location.replace" in response.get_data(as_text=True)
     response.close()
+
+
+def test_a_neutral_title_hides_what_every_public_page_is_about(
+    app_factory, network: object
+) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(neutral_title="Notes")
+    client = app.test_client()
+    for path in ("/en/", "/en/report", "/es/followup", "/en/safety"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<title>Notes</title>" in page, path
+    plain = app_factory().test_client().get("/en/safety").get_data(as_text=True)
+    assert "<title>Staying safe · Reporter</title>" in plain

@@ -12,9 +12,11 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
+from reporter.settings import LANGUAGES as LANGUAGE_CODES
+
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "translations"
-LANGUAGES = ["en", "es", "pt", "fr"]
+LANGUAGES = list(LANGUAGE_CODES)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -89,7 +91,8 @@ def test_pages_declare_their_language_and_direction(
     client: FlaskClient, network: object, language: str
 ) -> None:
     page = client.get(f"/{language}/").get_data(as_text=True)
-    assert f'<html lang="{language}" dir="ltr">' in page
+    direction = "rtl" if language == "ar" else "ltr"
+    assert f'<html lang="{language}" dir="{direction}">' in page
 
 
 def test_pages_are_really_translated(client: FlaskClient, network: object) -> None:
@@ -97,7 +100,7 @@ def test_pages_are_really_translated(client: FlaskClient, network: object) -> No
         language: client.get(f"/{language}/report").get_data(as_text=True) for language in LANGUAGES
     }
     titles = {re.search(r"<h1>(.*?)</h1>", page).group(1) for page in pages.values()}  # type: ignore[union-attr]
-    assert len(titles) == 4
+    assert len(titles) == len(LANGUAGES) == 10
 
 
 def test_language_switcher_is_plain_links_to_the_same_page(
@@ -126,3 +129,53 @@ def test_wtforms_messages_are_translated(client: FlaskClient, network: object) -
     page = submit(client, "es", violations=["unknown_key"]).get_data(as_text=True)
     assert "Not a valid choice" not in page and 'class="error"' in page
     assert io is not None
+
+
+def test_month_names_stand_alone_where_a_month_stands_alone(
+    client: FlaskClient, network: object
+) -> None:
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/ru/report")
+    page = client.post(
+        "/ru/report", data={"csrf_token": token, "step": "country", "country": "BR"}
+    ).get_data(as_text=True)
+    # The month list reads "март", as a month is named alone, not "марта" as inside a date.
+    assert '<option value="3">март</option>' in page and "марта" not in page
+
+
+def test_a_month_and_year_read_as_the_language_writes_them(app: object) -> None:
+    from reporter.reports.service import ReportContent
+    from reporter.templating import incident_date
+
+    content = ReportContent(
+        violations=[],
+        violation_other="",
+        incident_year=2024,
+        incident_month=3,
+        incident_day=None,
+        date_precision="month",
+        country="BR",
+        region="",
+        city="",
+        location_type="",
+        perpetrators=[],
+        relation="self",
+        populations=[],
+        narrative="x",
+        sought_protection="",
+        reasons_not=[],
+        share_with_network=False,
+        count_in_statistics=False,
+        allow_replies=False,
+        contact="",
+        language="es",
+    )
+    seen = {}
+    for language in ("es", "ru", "zh"):
+        with app.test_request_context(f"/{language}/"):  # type: ignore[attr-defined]
+            from flask import g
+
+            g.lang = language
+            seen[language] = incident_date(content)
+    assert seen == {"es": "marzo de 2024", "ru": "март 2024\u202fг.", "zh": "2024年3月"}

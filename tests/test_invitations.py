@@ -30,7 +30,11 @@ def _admin(app: Flask, network: Network) -> FlaskClient:
 def _reset(admin: FlaskClient, member_id: uuid.UUID) -> str:
     page = admin.post(
         "/staff/admin/people/reset",
-        data={"csrf_token": form_token(admin, "/staff/admin/people"), "member_id": str(member_id)},
+        data={
+            "csrf_token": form_token(admin, "/staff/admin/people"),
+            "member_id": str(member_id),
+            "confirm": "yes",
+        },
     ).get_data(as_text=True)
     match = LINK.search(page)
     assert match, "no invitation link on the page"

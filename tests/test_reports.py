@@ -220,3 +220,14 @@ def test_single_country_instance_skips_the_country_step(app: Flask, db: Session)
     page = app.test_client().get("/en/report").get_data(as_text=True)
     assert 'name="step" value="details"' in page
     assert 'value="UY-MO">Montevideo<' in page
+
+
+def test_screen_readers_read_the_receipt_digit_by_digit(
+    client: FlaskClient, network: object
+) -> None:
+    response = submit(client)
+    receipt = receipt_of(response)
+    page = response.get_data(as_text=True)
+    spoken = ", ".join(" ".join(group) for group in receipt.split())
+    assert f'<span class="visually-hidden">Receipt number: {spoken}</span>' in page
+    assert '<span class="digits" aria-hidden="true">' in page

@@ -227,13 +227,15 @@ def test_disabled_account_is_logged_out_and_cannot_log_in(
     login(mod_client, "mod")
     login(admin_client, "admin")
     mod_id = db.scalar(select(StaffMember.id).where(StaffMember.username == "mod"))
-    response = admin_client.post(
-        "/staff/admin/people/disable",
-        data={
-            "csrf_token": form_token(admin_client, "/staff/admin/people"),
-            "member_id": str(mod_id),
-        },
-    )
+    fields = {
+        "csrf_token": form_token(admin_client, "/staff/admin/people"),
+        "member_id": str(mod_id),
+    }
+    # The first press only asks: nothing happens until the admin confirms.
+    asked = admin_client.post("/staff/admin/people/disable", data=fields)
+    assert "Disable the account of mod?" in asked.get_data(as_text=True)
+    assert mod_client.get("/staff/queue").status_code == 200
+    response = admin_client.post("/staff/admin/people/disable", data={**fields, "confirm": "yes"})
     assert response.status_code == 200
     assert mod_client.get("/staff/queue").status_code == 302
     assert login(app.test_client(), "mod", totp=code(1)).status_code == 401
@@ -250,7 +252,11 @@ def test_reset_access_replaces_the_old_passphrase(
     mod_id = db.scalar(select(StaffMember.id).where(StaffMember.username == "mod"))
     page = admin.post(
         "/staff/admin/people/reset",
-        data={"csrf_token": form_token(admin, "/staff/admin/people"), "member_id": str(mod_id)},
+        data={
+            "csrf_token": form_token(admin, "/staff/admin/people"),
+            "member_id": str(mod_id),
+            "confirm": "yes",
+        },
     ).get_data(as_text=True)
     match = re.search(r"http://localhost(/staff/invitation/[\w-]+)", page)
     assert match

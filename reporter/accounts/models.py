@@ -28,7 +28,8 @@ class StaffMember(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(24))
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    # None until the person chooses: their pages follow the browser's language till then.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     password_salt: Mapped[bytes] = mapped_column(LargeBinary)
     password_verifier: Mapped[bytes] = mapped_column(LargeBinary)
     # The member's own X25519 key: the public half receives org-key slots, the private half is

@@ -27,6 +27,8 @@ class InviteForm(FlaskForm):
 
 class MemberActionForm(FlaskForm):
     member_id = HiddenField(validators=[DataRequired()])
+    # "yes" once the admin confirmed on the second page.
+    confirm = HiddenField()
 
 
 class InvitationActionForm(FlaskForm):

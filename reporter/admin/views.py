@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Mapping
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -26,8 +28,14 @@ from reporter.audit.service import verify
 from reporter.context import current_settings
 from reporter.db import get_session
 from reporter.forms import choices
-from reporter.labels import ROLE_LABELS
+from reporter.labels import (
+    AUDIT_ACTION_LABELS,
+    CASE_STATUS_LABELS,
+    PRIORITY_LABELS,
+    ROLE_LABELS,
+)
 from reporter.orgs.models import NETWORK
+from reporter.reports.service import references_of
 from reporter.staff import auth
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -38,18 +46,28 @@ AUDIT_PAGE = 100
 
 
 def _grantable_roles() -> list[str]:
-    """An admin grants roles within their own organisation; network admins only in the network."""
+    """An admin grants roles within their own organisation; network admins only in the network.
+    Least privileged first: the form starts on the role that can see the least."""
     member = auth.current_staff().member
-    roles = [ORG_ADMIN, MODERATOR, ADVOCATE]
+    roles = [ADVOCATE, MODERATOR, ORG_ADMIN]
     if member.organisation.kind == NETWORK:
-        roles = [NETWORK_ADMIN, *roles]
+        roles = [*roles, NETWORK_ADMIN]
     return roles
 
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
     form.role.choices = choices((role, ROLE_LABELS[role]) for role in _grantable_roles())
+    if not form.is_submitted():
+        form.role.data = ADVOCATE
     return form
+
+
+def _confirm_first(form: MemberActionForm, member: StaffMember, action: str) -> tuple[str, int]:
+    """Disabling or resetting an account is asked once more before it is done."""
+    return render_template(
+        "staff/confirm_member.html", member=member, action=action, form=form
+    ), 200
 
 
 def _member_of_my_organisation(member_id: str) -> StaffMember:
@@ -131,6 +149,8 @@ def disable() -> tuple[str, int]:
     member = _member_of_my_organisation(form.member_id.data)
     if member.id == auth.current_staff().member.id:
         abort(400)
+    if form.confirm.data != "yes":
+        return _confirm_first(form, member, "disable")
     accounts.disable_member(get_session(), member)
     auth.record("account_disabled", target=str(member.id))
     return _people_page(notice="disabled")
@@ -145,6 +165,8 @@ def reset() -> tuple[str, int]:
     member = _member_of_my_organisation(form.member_id.data)
     if member.role not in _grantable_roles():
         abort(403)
+    if form.confirm.data != "yes":
+        return _confirm_first(form, member, "reset")
     created = accounts.reset_access(
         get_session(), member, _org_keys_for(member.role), lifetime=auth.invitation_lifetime()
     )
@@ -176,6 +198,30 @@ def revoke() -> tuple[str, int]:
     return _people_page(notice="revoked", revoked=username)
 
 
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+# Values in an entry's details that have a translated name.
+_DETAIL_LABELS: dict[str, Mapping[str, object]] = {
+    "status": CASE_STATUS_LABELS,
+    "priority": PRIORITY_LABELS,
+    "role": ROLE_LABELS,
+}
+
+
+def _readable_details(details: str) -> str:
+    """An entry's details as "what: value" pairs, statuses and roles in the reader's language."""
+    parts = []
+    for key, value in sorted(json.loads(details or "{}").items()):
+        names = _DETAIL_LABELS.get(key, {})
+        parts.append(f"{key}: {names.get(value, value) if isinstance(value, str) else value}")
+    return "; ".join(parts)
+
+
 @blueprint.get("/audit")
 @admins
 def audit_log() -> tuple[str, int]:
@@ -188,6 +234,8 @@ def audit_log() -> tuple[str, int]:
     entries = session.scalars(query.offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
     problems = verify(session, auth.audit_key()) if member.role == NETWORK_ADMIN else []
     auth.record("audit_viewed", details={"page": page})
+    targets = {_as_uuid(entry.target) for entry in entries} - {None}
+    references = references_of(session, {target for target in targets if target is not None})
     return render_template(
         "staff/audit.html",
         entries=entries[:AUDIT_PAGE],
@@ -195,6 +243,9 @@ def audit_log() -> tuple[str, int]:
         has_next=len(entries) > AUDIT_PAGE,
         problems=problems,
         chain_checked=member.role == NETWORK_ADMIN,
+        references={str(key): value for key, value in references.items()},
+        action_labels=AUDIT_ACTION_LABELS,
+        readable_details=_readable_details,
     ), 200
 
 

@@ -49,7 +49,7 @@ def _act_form(case: Case, act: coding.Act | None, formdata: object = None) -> Ac
     form.year.choices = choices(
         [NOT_KNOWN, *((str(y), str(y)) for y in range(this_year, this_year - 30, -1))]
     )
-    months = get_month_names("wide", locale=get_locale())
+    months = get_month_names("wide", context="stand-alone", locale=get_locale())
     form.month.choices = choices(
         [NOT_KNOWN, *((str(n), name) for n, name in sorted(months.items()))]
     )

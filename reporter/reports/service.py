@@ -202,6 +202,14 @@ class ContentPurged(Exception):
     """Retention removed the raw content of this report; its coding remains."""
 
 
+def references_of(session: Session, report_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The short reference staff know each report by (for pages that hold only ids)."""
+    if not report_ids:
+        return {}
+    rows = session.execute(select(Report.id, Report.reference).where(Report.id.in_(report_ids)))
+    return {row.id: row.reference for row in rows}
+
+
 def case_of(session: Session, report: Report, organisation: Organisation) -> Case:
     case = session.get(Case, (report.id, organisation.id))
     if case is None:

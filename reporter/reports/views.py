@@ -34,7 +34,8 @@ def _report_form(country: str, formdata: object = None) -> ReportForm:
     form = ReportForm(
         formdata=formdata,
         regions=list(places.regions(country, g.lang)),
-        month_names=dict(get_month_names("wide", locale=get_locale())),
+        # Month names as they stand alone (Russian nominative), not as inside a full date.
+        month_names=dict(get_month_names("wide", context="stand-alone", locale=get_locale())),
         narrative_max=settings.narrative_max_chars,
         short_max=settings.short_text_max_chars,
         today=dt.date.today(),

@@ -15,7 +15,7 @@ from reporter.context import current_settings
 from reporter.db import get_session
 from reporter.flood import Verdict
 from reporter.forms import choices
-from reporter.i18n import LANGUAGE_NAMES
+from reporter.i18n import LANGUAGE_NAMES, current_language
 from reporter.staff import auth
 from reporter.staff.forms import CodeForm, LanguageForm, LoginForm, PassphraseForm
 
@@ -184,7 +184,7 @@ def enrol() -> tuple[str, int] | Response:
 @auth.login_required()
 def home() -> str | Response:
     staff = auth.current_staff()
-    form = LanguageForm(language=staff.member.language)
+    form = LanguageForm(language=staff.member.language or current_language())
     form.language.choices = choices(
         (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
     )

@@ -1,0 +1,130 @@
+"""Helpers for the browser tests: Debian's Chromium through Selenium, a live server, a phone screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HAVE_BROWSER = os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)
+if not HAVE_BROWSER and os.environ.get("REPORTER_REQUIRE_BROWSER") == "1":
+    raise RuntimeError(
+        "REPORTER_REQUIRE_BROWSER=1 but Debian's chromium/chromium-driver are missing"
+    )
+requires_browser = pytest.mark.skipif(
+    not HAVE_BROWSER, reason="install Debian's chromium and chromium-driver"
+)
+
+
+def live_server(app_factory: Any) -> Iterator[tuple[Flask, str]]:
+    """An app served on a loopback port by a thread; stops when the test ends."""
+    holder: dict[str, str] = {}
+    server = make_server("127.0.0.1", 0, _Deferred(holder))
+    base = f"http://127.0.0.1:{server.server_port}"
+    app: Flask = app_factory(quick_exit_url=f"{base}/static/favicon.ico")
+    holder["app"] = app  # type: ignore[assignment]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, base
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+class _Deferred:
+    """The server starts before the app so the app can know the server's port."""
+
+    def __init__(self, holder: dict[str, Any]) -> None:
+        self.holder = holder
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.holder["app"](environ, start_response)
+
+
+def driver_for(javascript: bool) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="reporter-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=400,800",
+    ):
+        options.add_argument(flag)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def click_and_wait(driver: Any, element: Any, before: Callable[[], object] | None = None) -> None:
+    """Click, then wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    if before is not None:
+        before()
+    element.click()
+
+    def replaced(_driver: Any) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            # Stale, or (as Chromium sometimes words it mid-navigation) "node with given id does
+            # not belong to the document": either way the old page is gone.
+            return True
+        return False
+
+    WebDriverWait(driver, 15).until(replaced)
+
+
+def overflow(driver: Any) -> list[str]:
+    """What sticks out past the screen's edge: the page's width, and the elements that do."""
+    return list(
+        driver.execute_script(
+            """
+            const width = document.documentElement.clientWidth;
+            const out = [];
+            if (document.documentElement.scrollWidth > width) {
+              out.push('page ' + document.documentElement.scrollWidth + ' > ' + width);
+            }
+            for (const el of document.querySelectorAll('body *')) {
+              const box = el.getBoundingClientRect();
+              if (box.width && (box.right > width + 1 || box.left < -1)
+                  && getComputedStyle(el).position !== 'absolute') {
+                out.push(el.tagName + '.' + el.className + ' ' + Math.round(box.left) + '..' + Math.round(box.right));
+              }
+            }
+            return out;
+            """
+        )
+    )
+
+
+def phone(driver: Any, width: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 740, "deviceScaleFactor": 1, "mobile": True},
+    )

@@ -1,0 +1,124 @@
+"""axe-core in Debian's Chromium: zero WCAG 2.2 A/AA violations on every public page, in every
+language, with and without errors, and on the main staff pages (on a phone-sized screen)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from reporter.settings import LANGUAGES
+from tests.browser import click_and_wait, driver_for, phone, requires_browser
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+if not AXE.exists() and os.environ.get("REPORTER_REQUIRE_BROWSER") == "1":
+    raise RuntimeError("axe-core is missing: run `npm install --prefix tests/a11y`")
+requires_axe = pytest.mark.skipif(not AXE.exists(), reason="npm install --prefix tests/a11y")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _violations(driver: Any) -> list[str]:
+    if not driver.execute_script("return typeof window.axe !== 'undefined'"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        window.axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})
+          .then(r => done(JSON.stringify(r.violations)))
+          .catch(e => done(JSON.stringify([{id: 'axe-error', help: String(e), nodes: []}])));
+        """,
+        TAGS,
+    )
+    return [
+        f"{item['id']}: {item['help']} at {[node['target'] for node in item['nodes']][:3]}"
+        for item in json.loads(result)
+    ]
+
+
+def _check(driver: Any, where: str, found: dict[str, list[str]]) -> None:
+    violations = _violations(driver)
+    if violations:
+        found[where] = violations
+
+
+@requires_browser
+@requires_axe
+def test_public_pages_have_no_wcag_violations_in_any_language(
+    live_app: tuple[Flask, str],
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _app, base = live_app
+    driver = driver_for(javascript=True)
+    driver.set_script_timeout(30)
+    found: dict[str, list[str]] = {}
+    try:
+        phone(driver, 360)
+        for language in LANGUAGES:
+            for path in ("/", "/safety", "/followup", "/report"):
+                driver.get(f"{base}/{language}{path}")
+                _check(driver, f"{language}{path}", found)
+            # The report form, then the same form with its errors shown.
+            Select(driver.find_element(By.ID, "country")).select_by_value("BR")
+            click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            _check(driver, f"{language}/report (details)", found)
+            # Sent empty, as a browser without form validation would: the server answers.
+            click_and_wait(
+                driver,
+                driver.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"),
+                before=lambda: driver.execute_script(
+                    "document.querySelector('form[enctype]').noValidate = true"
+                ),
+            )
+            _check(driver, f"{language}/report (with errors)", found)
+            # A receipt number that opens nothing.
+            driver.get(f"{base}/{language}/followup")
+            driver.find_element(By.ID, "receipt").send_keys("1234 5678 1234 5678")
+            click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
+            _check(driver, f"{language}/followup (not found)", found)
+    finally:
+        driver.quit()
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+@requires_browser
+@requires_axe
+def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], network: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from reporter.accounts.models import ORG_ADMIN
+    from tests.conftest import submit
+    from tests.staff import PASSPHRASE, code, make_member
+
+    app, base = live_app
+    make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
+    submit(app.test_client())
+    driver = driver_for(javascript=True)
+    driver.set_script_timeout(30)
+    found: dict[str, list[str]] = {}
+    try:
+        phone(driver, 360)
+        driver.get(f"{base}/staff/login")
+        _check(driver, "login", found)
+        driver.find_element(By.ID, "username").send_keys("admin")
+        driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+        driver.find_element(By.ID, "code").send_keys(code())
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+        for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
+            driver.get(f"{base}{path}")
+            _check(driver, path, found)
+        driver.get(f"{base}/staff/queue")
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "table.queue a"))
+        _check(driver, "case page", found)
+        click_and_wait(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "Add an act"))
+        _check(driver, "coding form", found)
+    finally:
+        driver.quit()
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
