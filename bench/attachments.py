@@ -20,7 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a script, this folder comes first on the path, and bench/queue.py would shadow the
+# standard library's queue module.
+sys.path[:] = [str(ROOT)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent
+]
 
 from reporter import crypto
 from reporter.settings import Settings

@@ -32,6 +32,8 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if (values.get("href") or values.get("src") or "").startswith("data:"):
+            return  # inline: no request
         if tag == "link" and values.get("rel") in ("stylesheet", "icon") and values.get("href"):
             self.urls.append(values["href"] or "")
         elif tag in ("script", "img") and values.get("src"):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
         return {
             "lang": current_language(),
             "site_name": settings.site_name,
+            "assets": current_app.extensions["reporter.assets"],
             "neutral_title": settings.neutral_title,
             "quick_exit_url": settings.quick_exit_url,
             "languages": settings.languages,

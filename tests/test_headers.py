@@ -90,8 +90,31 @@ def test_no_third_party_resources_and_a_quick_exit(
             # The only external address is the quick-exit link, which loads nothing until used.
             assert 'id="quick-exit"' in page.split(attribute)[0].rsplit("<a", 1)[-1]
     assert '<a id="quick-exit"' in page
-    assert "<style" not in page and "style=" not in page and "<script>" not in page
-    assert "/static/exit.js" in page
+
+
+@pytest.mark.parametrize("url", ["/en/", "/es/report", "/fr/followup", "/pt/safety"])
+def test_one_request_renders_a_public_page_and_only_our_inline_code_runs(
+    client: FlaskClient, network: object, url: str
+) -> None:
+    import base64
+    import hashlib
+
+    from reporter.assets import STATIC
+
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    policy = response.headers["Content-Security-Policy"]
+    # Nothing else to fetch: no stylesheet, script or icon request.
+    assert not re.findall(r'<(?:link|script)[^>]+(?:href|src)="/', page)
+    assert '<link rel="icon" href="data:,">' in page
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert styles == [(STATIC / "site.css").read_text()]
+    assert scripts == [(STATIC / "exit.js").read_text()]
+    for block in (*styles, *scripts):
+        digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert "unsafe-inline" not in policy and "style=" not in page
 
 
 def test_static_files_are_cacheable_and_the_script_is_small(client: FlaskClient) -> None:
@@ -112,3 +135,52 @@ def test_a_neutral_title_hides_what_every_public_page_is_about(
         assert "<title>Notes</title>" in page, path
     plain = app_factory().test_client().get("/en/safety").get_data(as_text=True)
     assert "<title>Staying safe · Reporter</title>" in plain
+
+
+def test_pages_that_echo_nothing_are_compressed_and_the_others_never(
+    client: FlaskClient, network: object
+) -> None:
+    import gzip
+
+    from tests.conftest import csrf_token, report_fields
+
+    accept = {"Accept-Encoding": "gzip"}
+    for url in ("/en/", "/es/report", "/fr/followup", "/pt/safety"):
+        response = client.get(url, headers=accept)
+        assert response.headers.get("Content-Encoding") == "gzip", url
+        assert b"<html" in gzip.decompress(response.get_data())
+    # BREACH: a page that carries a receipt or a thread, or that echoes what was posted next to
+    # a token, is never compressed.
+    token = csrf_token(client, "/en/followup")
+
+    def post(url: str, data: dict[str, object]) -> object:
+        return client.post(
+            url,
+            data={"csrf_token": token, **data},
+            headers=accept,
+            content_type="multipart/form-data",
+        )
+
+    posted = [
+        post("/en/report", report_fields()),
+        post("/en/report", report_fields(narrative="")),
+        post("/en/followup", {"receipt": "1" * 16}),
+    ]
+    assert 'class="receipt"' in posted[0].get_data(as_text=True)  # type: ignore[attr-defined]
+    for response in posted:
+        assert "Content-Encoding" not in response.headers  # type: ignore[attr-defined]
+    staff = client.get("/staff/login", headers=accept)
+    assert "Content-Encoding" not in staff.headers
+
+
+def test_versioned_static_files_are_cached_for_a_year(app: Flask) -> None:
+    client = app.test_client()
+    version = app.config["REPORTER_ASSETS_VERSION"]
+    response = client.get(f"/static/site.css?v={version}")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
+    stale = client.get("/static/site.css?v=old")
+    assert "immutable" not in stale.headers.get("Cache-Control", "")
+    stale.close()
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert f"/static/site.css?v={version}" in page

@@ -25,6 +25,7 @@ from reporter.followup.service import (
 from reporter.forms import check_files, csrf_expired
 from reporter.public.language import public_blueprint
 from reporter.reports.service import ReceiptSecrets
+from reporter.security import compress
 
 blueprint = public_blueprint("followup", __name__)
 
@@ -100,6 +101,7 @@ def _posted_receipt() -> str:
 
 
 @blueprint.get("/followup")
+@compress.compressed()
 def login() -> str:
     return render_template("public/followup_login.html", form=ReceiptForm())
 

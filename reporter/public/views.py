@@ -10,6 +10,7 @@ from reporter.db import get_session
 from reporter.i18n import negotiate
 from reporter.orgs.service import public_directory
 from reporter.public.language import public_blueprint
+from reporter.security import compress
 
 blueprint = public_blueprint("pages", __name__)
 root = Blueprint("root", __name__)
@@ -23,10 +24,12 @@ def negotiate_language() -> Response:
 
 
 @blueprint.get("/")
+@compress.compressed()
 def index() -> str:
     return render_template("public/index.html", organisations=public_directory(get_session()))
 
 
 @blueprint.get("/safety")
+@compress.compressed()
 def safety() -> str:
     return render_template("public/safety.html")
