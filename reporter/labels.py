@@ -69,6 +69,27 @@ AUDIT_ACTION_LABELS = {
     "story_saved": _l("Saved a story for advocacy"),
     "totp_enrolled": _l("Set up the authenticator app"),
 }
+# The names of what an audit entry's details record; values are shown as they are, statuses and
+# roles by their labels (admin/views.py).
+AUDIT_DETAIL_LABELS = {
+    "page": _l("Page number"),
+    "rows": _l("Rows shown"),
+    "status": _l("Status"),
+    "priority": _l("Priority"),
+    "assignee": _l("Assigned to"),
+    "role": _l("Role"),
+    "file": _l("File number"),
+    "with": _l("Linked with"),
+    "type": _l("Type"),
+    "reference": _l("Reference"),
+    "report_deleted": _l("Report deleted"),
+    "spam_days": _l("Delete spam after (days)"),
+    "closed_content_days": _l("Delete the content of closed reports after (days)"),
+    "version": _l("Key version"),
+    "spam_cases_deleted": _l("Spam cases deleted"),
+    "reports_deleted": _l("Reports deleted"),
+    "contents_purged": _l("Report contents deleted"),
+}
 PASSPHRASE_MESSAGES = {
     "too_short": _l("Use at least 12 characters: several words are easiest to remember."),
     "too_long": _l("This passphrase is too long."),

@@ -128,3 +128,26 @@ def phone(driver: Any, width: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": 740, "deviceScaleFactor": 1, "mobile": True},
     )
+
+
+def staff_with_a_report(app: Flask, network: Any) -> None:
+    """An organisation admin ("admin", the test passphrase and TOTP) and one report to read."""
+    from reporter.accounts.models import ORG_ADMIN
+    from tests.conftest import submit
+    from tests.staff import make_member
+
+    make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
+    submit(app.test_client())
+
+
+def log_in(driver: Any, base: str) -> None:
+    """Log the admin of staff_with_a_report in through the login form."""
+    from selenium.webdriver.common.by import By
+
+    from tests.staff import PASSPHRASE, code
+
+    driver.get(f"{base}/staff/login")
+    driver.find_element(By.ID, "username").send_keys("admin")
+    driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+    driver.find_element(By.ID, "code").send_keys(code())
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))

@@ -12,7 +12,14 @@ import pytest
 from flask import Flask
 
 from reporter.settings import LANGUAGES
-from tests.browser import click_and_wait, driver_for, phone, requires_browser
+from tests.browser import (
+    click_and_wait,
+    driver_for,
+    log_in,
+    phone,
+    requires_browser,
+    staff_with_a_report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -93,13 +100,8 @@ def test_public_pages_have_no_wcag_violations_in_any_language(
 def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], network: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    from reporter.accounts.models import ORG_ADMIN
-    from tests.conftest import submit
-    from tests.staff import PASSPHRASE, code, make_member
-
     app, base = live_app
-    make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
-    submit(app.test_client())
+    staff_with_a_report(app, network)
     driver = driver_for(javascript=True)
     driver.set_script_timeout(30)
     found: dict[str, list[str]] = {}
@@ -107,10 +109,7 @@ def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], networ
         phone(driver, 360)
         driver.get(f"{base}/staff/login")
         _check(driver, "login", found)
-        driver.find_element(By.ID, "username").send_keys("admin")
-        driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
-        driver.find_element(By.ID, "code").send_keys(code())
-        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+        log_in(driver, base)
         for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
             driver.get(f"{base}{path}")
             _check(driver, path, found)

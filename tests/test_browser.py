@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser import click_and_wait, driver_for, overflow, phone, requires_browser
+from tests.browser import (
+    click_and_wait,
+    driver_for,
+    log_in,
+    overflow,
+    phone,
+    requires_browser,
+    staff_with_a_report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -129,21 +137,12 @@ def test_public_pages_fit_320_pixels_in_both_directions(live_app: tuple[Flask, s
 def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    from reporter.accounts.models import ORG_ADMIN
-    from tests.conftest import submit
-    from tests.staff import PASSPHRASE, code, make_member
-
     app, base = live_app
-    make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
-    submit(app.test_client())
+    staff_with_a_report(app, network)
     driver = driver_for(javascript=False)
     try:
         phone(driver, 360)
-        driver.get(f"{base}/staff/login")
-        driver.find_element(By.ID, "username").send_keys("admin")
-        driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
-        driver.find_element(By.ID, "code").send_keys(code())
-        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        log_in(driver, base)
         for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
             driver.get(f"{base}{path}")
             sticking_out = overflow(driver)

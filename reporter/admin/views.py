@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -30,6 +31,7 @@ from reporter.db import get_session
 from reporter.forms import choices
 from reporter.labels import (
     AUDIT_ACTION_LABELS,
+    AUDIT_DETAIL_LABELS,
     CASE_STATUS_LABELS,
     PRIORITY_LABELS,
     ROLE_LABELS,
@@ -213,12 +215,17 @@ _DETAIL_LABELS: dict[str, Mapping[str, object]] = {
 }
 
 
-def _readable_details(details: str) -> str:
-    """An entry's details as "what: value" pairs, statuses and roles in the reader's language."""
+def _readable_details(details: str, references: Mapping[str, str]) -> str:
+    """An entry's details as "what: value" pairs in the reader's language: statuses and roles by
+    their names, reports by their reference, yes and no as words."""
     parts = []
     for key, value in sorted(json.loads(details or "{}").items()):
-        names = _DETAIL_LABELS.get(key, {})
-        parts.append(f"{key}: {names.get(value, value) if isinstance(value, str) else value}")
+        shown: object = value
+        if isinstance(value, bool):
+            shown = _l("yes") if value else _l("no")
+        elif isinstance(value, str):
+            shown = references.get(value) or _DETAIL_LABELS.get(key, {}).get(value, value)
+        parts.append(f"{AUDIT_DETAIL_LABELS.get(key, key)}: {shown}")
     return "; ".join(parts)
 
 
@@ -234,8 +241,15 @@ def audit_log() -> tuple[str, int]:
     entries = session.scalars(query.offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
     problems = verify(session, auth.audit_key()) if member.role == NETWORK_ADMIN else []
     auth.record("audit_viewed", details={"page": page})
-    targets = {_as_uuid(entry.target) for entry in entries} - {None}
-    references = references_of(session, {target for target in targets if target is not None})
+    # Reports appear as targets and in details ("linked with"): shown by their reference.
+    mentioned = [entry.target for entry in entries] + [
+        str(value)
+        for entry in entries
+        for value in json.loads(entry.details or "{}").values()
+        if isinstance(value, str)
+    ]
+    ids = {_as_uuid(text) for text in mentioned}
+    references = references_of(session, {report_id for report_id in ids if report_id is not None})
     return render_template(
         "staff/audit.html",
         entries=entries[:AUDIT_PAGE],
