@@ -51,6 +51,10 @@ def test_report_and_follow_up_with_javascript_off(live_app: tuple[Flask, str]) -
             g.rect["height"] for g in driver.find_elements(By.CSS_SELECTOR, ".receipt .group")
         }
         assert len(heights) == 1 and max(heights) < 60
+        # At 360 pixels, a common cheap phone, the whole number fits on one line.
+        phone(driver, 360)
+        lines = {g.rect["y"] for g in driver.find_elements(By.CSS_SELECTOR, ".receipt .group")}
+        assert len(lines) == 1
         phone(driver, 400)
 
         click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Follow up a report"))
