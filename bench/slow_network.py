@@ -74,17 +74,10 @@ def _submit(driver: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    from tests.browser import click_and_wait
 
-    def replaced(_driver: Any) -> bool:
-        try:
-            page.is_enabled()
-        except Exception:
-            return True
-        return False
-
-    WebDriverWait(driver, 120).until(replaced)
+    button = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    click_and_wait(driver, button, timeout=120)
     WebDriverWait(driver, 120).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )

@@ -22,6 +22,8 @@ from reporter.assets import Assets
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+# For files nginx serves itself (config/nginx-security-headers.conf); pages get
+# content_security_policy() below, which adds the hashes of their inline blocks.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",

@@ -77,7 +77,9 @@ def driver_for(javascript: bool) -> Any:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
-def click_and_wait(driver: Any, element: Any, before: Callable[[], object] | None = None) -> None:
+def click_and_wait(
+    driver: Any, element: Any, before: Callable[[], object] | None = None, timeout: float = 15
+) -> None:
     """Click, then wait until the next page has replaced this one."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
@@ -97,7 +99,7 @@ def click_and_wait(driver: Any, element: Any, before: Callable[[], object] | Non
             return True
         return False
 
-    WebDriverWait(driver, 15).until(replaced)
+    WebDriverWait(driver, timeout).until(replaced)
 
 
 def overflow(driver: Any) -> list[str]:
