@@ -3,8 +3,8 @@
 Debian's Chromium, headless, 360 x 740, JavaScript off, an empty cache for every page, and
 Chromium's network emulation: GPRS (50 kbit/s down, 25 kbit/s up, 500 ms latency) and a Tor-like
 profile (1 s latency, 500 kbit/s both ways). Prints, per page and profile, the time until the
-page's load event and the number of requests; then the report path (landing, form, country,
-send) as the sum of its pages' network time. Targets: 1.2 s (GPRS) and 1.5 s (Tor-like) a page.
+page's load event and the number of requests; then the minimal report path (landing, story,
+country, "check and send now", send) as the sum of its pages' network time. Targets: 1.2 s (GPRS) and 1.5 s (Tor-like) a page.
 
     reporter demo && reporter run --port 5077 &
     python bench/slow_network.py http://127.0.0.1:5077
@@ -70,13 +70,13 @@ def _measure(driver: Any) -> tuple[float, int, int]:
     return timing[0] / 1000, int(timing[1]), int(timing[2])
 
 
-def _submit(driver: Any) -> None:
+def _press(driver: Any, action: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.browser import click_and_wait
 
-    button = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    button = driver.find_element(By.CSS_SELECTOR, f"button[name=action][value='{action}']")
     click_and_wait(driver, button, timeout=120)
     WebDriverWait(driver, 120).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
@@ -84,7 +84,7 @@ def _submit(driver: Any) -> None:
 
 
 def _report_path(driver: Any, base: str, language: str) -> list[tuple[str, float, int, int]]:
-    """Landing → form → country → send, with the fewest answers the form accepts today."""
+    """The minimal path: landing, story, country, "check and send now", "Send report"."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -92,17 +92,17 @@ def _report_path(driver: Any, base: str, language: str) -> list[tuple[str, float
     driver.get(f"{base}/{language}/")
     steps.append(("landing", *_measure(driver)))
     driver.get(f"{base}/{language}/report")
-    steps.append(("form", *_measure(driver)))
-    if driver.find_elements(By.ID, "country"):
-        Select(driver.find_element(By.ID, "country")).select_by_value("BR")
-        _submit(driver)
-        steps.append(("country → questions", *_measure(driver)))
+    steps.append(("story", *_measure(driver)))
     driver.find_element(By.ID, "narrative").send_keys("They took my syringes.")
-    driver.find_elements(By.CSS_SELECTOR, "input[name=violations]")[0].click()
-    Select(driver.find_element(By.ID, "incident_year")).select_by_index(1)
-    driver.find_elements(By.CSS_SELECTOR, "input[name=relation]")[0].click()
-    _submit(driver)
-    assert driver.find_elements(By.CSS_SELECTOR, ".receipt"), "the report was not accepted"
+    _press(driver, "next")
+    steps.append(("story → country", *_measure(driver)))
+    Select(driver.find_element(By.ID, "country")).select_by_value("BR")
+    _press(driver, "next")
+    steps.append(("country → send now?", *_measure(driver)))
+    _press(driver, "check")
+    steps.append(("→ check answers", *_measure(driver)))
+    _press(driver, "send")
+    assert driver.find_elements(By.CSS_SELECTOR, "p.receipt:not(.pending)"), "not accepted"
     steps.append(("send → receipt", *_measure(driver)))
     return steps
 

@@ -7,6 +7,8 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +155,123 @@ def log_in(driver: Any, base: str) -> None:
     driver.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
     driver.find_element(By.ID, "code").send_keys(code())
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+
+
+@dataclass
+class PathRecord:
+    """What one walk through the report cost the person: pages seen, taps, page heights."""
+
+    pages: list[str] = field(default_factory=list)
+    taps: int = 0
+    heights: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+
+    def arrive(self, driver: Any) -> None:
+        from selenium.webdriver.common.by import By
+
+        keys = driver.find_elements(By.CSS_SELECTOR, "input[name=page]")
+        self.pages.append(keys[0].get_attribute("value") if keys else "receipt")
+        self.heights.append(
+            int(driver.execute_script("return document.documentElement.scrollHeight"))
+        )
+
+
+def press(driver: Any, action: str, record: PathRecord, timeout: float = 15) -> None:
+    """Press the page's button for an action (next, skip, check, send…) and wait for the next."""
+    from selenium.webdriver.common.by import By
+
+    button = driver.find_element(By.CSS_SELECTOR, f"button[name=action][value='{action}']")
+    click_and_wait(driver, button, timeout=timeout)
+    record.taps += 1
+    record.arrive(driver)
+
+
+def tick(driver: Any, name: str, value: str, record: PathRecord) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, f"input[name={name}][value='{value}']").click()
+    record.taps += 1
+
+
+def choose(driver: Any, name: str, value: str, record: PathRecord) -> None:
+    """Pick from a list: one choice (on a phone, the list opens and closes in one gesture)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.ID, name)).select_by_value(value)
+    record.taps += 1
+
+
+def start_report(driver: Any, base: str, language: str, record: PathRecord) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/{language}/")
+    link = driver.find_element(By.CSS_SELECTOR, f"main a[href='/{language}/report']")
+    click_and_wait(driver, link)
+    record.taps += 1
+    record.arrive(driver)
+
+
+def minimal_path(
+    driver: Any, base: str, language: str, story: str, timeout: float = 15
+) -> tuple[str, PathRecord]:
+    """From the landing page: the story, the country, "check and send now", "Send report"."""
+    from selenium.webdriver.common.by import By
+
+    record = PathRecord()
+    start_report(driver, base, language, record)
+    driver.find_element(By.ID, "narrative").send_keys(story)
+    press(driver, "next", record, timeout)
+    choose(driver, "country", "BR", record)
+    press(driver, "next", record, timeout)
+    press(driver, "check", record, timeout)
+    pending = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+    press(driver, "send", record, timeout)
+    sent = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+    assert sent == pending, (pending, sent)
+    return sent, record
+
+
+def complete_path(
+    driver: Any, base: str, language: str, story: str, photo: Path, timeout: float = 15
+) -> tuple[str, PathRecord]:
+    """Every question answered, and a photo added on the last page."""
+    from selenium.webdriver.common.by import By
+
+    record = PathRecord()
+    start_report(driver, base, language, record)
+    driver.find_element(By.ID, "narrative").send_keys(story)
+    press(driver, "next", record, timeout)
+    choose(driver, "country", "BR", record)
+    press(driver, "next", record, timeout)
+    press(driver, "next", record, timeout)  # answer more questions
+    tick(driver, "violation_groups", "policing", record)
+    press(driver, "next", record, timeout)
+    tick(driver, "violations", "extortion_bribe", record)
+    tick(driver, "violations", "confiscation_supplies", record)
+    press(driver, "next", record, timeout)
+    choose(driver, "incident_month", "3", record)
+    choose(driver, "incident_year", "2025", record)
+    press(driver, "next", record, timeout)
+    choose(driver, "region", "BR-SP", record)
+    driver.find_element(By.ID, "city").send_keys("Campinas")
+    tick(driver, "location_type", "street_public", record)
+    press(driver, "next", record, timeout)
+    tick(driver, "perpetrators", "police", record)
+    press(driver, "next", record, timeout)
+    tick(driver, "relation", "self", record)
+    tick(driver, "populations", "sex_worker", record)
+    press(driver, "next", record, timeout)
+    tick(driver, "sought_protection", "no", record)
+    tick(driver, "reasons_not", "fear_of_reprisal", record)
+    press(driver, "next", record, timeout)
+    tick(driver, "count_in_statistics", "y", record)
+    press(driver, "next", record, timeout)
+    press(driver, "skip", record, timeout)  # no contact
+    pending = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+    driver.find_element(By.ID, "attachments").send_keys(str(photo))
+    record.taps += 1
+    press(driver, "send", record, timeout)
+    sent = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+    assert sent == pending, (pending, sent)
+    return sent, record

@@ -182,7 +182,6 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 def report_fields(**overrides: Any) -> dict[str, Any]:
     """A complete, valid answer to the report form for Brazil."""
     fields: dict[str, Any] = {
-        "step": "details",
         "country": "BR",
         "violations": ["extortion_bribe", "confiscation_supplies"],
         "violation_other": "",
@@ -204,18 +203,32 @@ def report_fields(**overrides: Any) -> dict[str, Any]:
         "contact": "",
     }
     fields.update(overrides)
-    return {key: value for key, value in fields.items() if value is not None}
+    # An unticked yes/no box posts "n" (its hidden twin); leaving the key out keeps the default.
+    yes_no = {"share_with_network", "count_in_statistics", "allow_replies", "ongoing"}
+    return {
+        key: ("n" if value is None and key in yes_no else value)
+        for key, value in fields.items()
+        if value is not None or key in yes_no
+    }
 
 
 def submit(
     client: FlaskClient, language: str = "en", files: list[Any] | None = None, **overrides: Any
 ) -> TestResponse:
-    """Fill in and send the report form as a browser would."""
+    """Answer every question, open "Check your answers", and press "Send report" there."""
     data = report_fields(**overrides)
     data.setdefault("csrf_token", csrf_token(client, f"/{language}/followup"))
+    check = client.post(f"/{language}/report", data={**data, "page": "more", "action": "check"})
+    issued = dict(HIDDEN_DRAFT.findall(check.get_data(as_text=True)))
+    if issued:
+        data = {**data, **issued}
+    data.update(page="check", action="send")
     if files:
         data["attachments"] = files
     return client.post(f"/{language}/report", data=data, content_type="multipart/form-data")
+
+
+HIDDEN_DRAFT = re.compile(r'<input type="hidden" name="(draft)" value="([^"]+)">')
 
 
 RECEIPT_GROUP = re.compile(r'<span class="group">([0-9]{4})</span>')

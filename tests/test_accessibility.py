@@ -13,12 +13,17 @@ from flask import Flask
 
 from reporter.settings import LANGUAGES
 from tests.browser import (
+    PathRecord,
+    choose,
     click_and_wait,
     driver_for,
     log_in,
     phone,
+    press,
     requires_browser,
     staff_with_a_report,
+    start_report,
+    tick,
 )
 
 pytestmark = pytest.mark.browser
@@ -60,7 +65,6 @@ def test_public_pages_have_no_wcag_violations_in_any_language(
     live_app: tuple[Flask, str],
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     _app, base = live_app
     driver = driver_for(javascript=True)
@@ -72,19 +76,31 @@ def test_public_pages_have_no_wcag_violations_in_any_language(
             for path in ("/", "/safety", "/followup", "/report"):
                 driver.get(f"{base}/{language}{path}")
                 _check(driver, f"{language}{path}", found)
-            # The report form, then the same form with its errors shown.
-            Select(driver.find_element(By.ID, "country")).select_by_value("BR")
-            click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-            _check(driver, f"{language}/report (details)", found)
-            # Sent empty, as a browser without form validation would: the server answers.
-            click_and_wait(
-                driver,
-                driver.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"),
-                before=lambda: driver.execute_script(
-                    "document.querySelector('form[enctype]').noValidate = true"
-                ),
-            )
-            _check(driver, f"{language}/report (with errors)", found)
+            # Every question page, with its error where it can have one, and check answers.
+            record = PathRecord()
+            start_report(driver, base, language, record)
+            press(driver, "next", record)  # an empty story: the error summary
+            _check(driver, f"{language}/report (story, with errors)", found)
+            driver.find_element(By.ID, "narrative").send_keys("x")
+            press(driver, "next", record)
+            _check(driver, f"{language}/report (country)", found)
+            choose(driver, "country", "BR", record)
+            press(driver, "next", record)
+            _check(driver, f"{language}/report (more)", found)
+            press(driver, "next", record)
+            tick(driver, "violation_groups", "policing", record)
+            while record.pages[-1] != "check":
+                _check(driver, f"{language}/report ({record.pages[-1]})", found)
+                if record.pages[-1] == "when":
+                    # A date that does not exist: the page again, with its error.
+                    choose(driver, "incident_day", "30", record)
+                    choose(driver, "incident_month", "2", record)
+                    choose(driver, "incident_year", "2025", record)
+                    press(driver, "next", record)
+                    _check(driver, f"{language}/report (when, with errors)", found)
+                    choose(driver, "incident_day", "", record)
+                press(driver, "next", record)
+            _check(driver, f"{language}/report (check)", found)
             # A receipt number that opens nothing.
             driver.get(f"{base}/{language}/followup")
             driver.find_element(By.ID, "receipt").send_keys("1234 5678 1234 5678")

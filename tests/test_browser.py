@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from tests.browser import (
+    PathRecord,
+    choose,
     click_and_wait,
+    complete_path,
     driver_for,
     log_in,
+    minimal_path,
     overflow,
     phone,
+    press,
     requires_browser,
     staff_with_a_report,
+    start_report,
 )
 
 pytestmark = pytest.mark.browser
@@ -23,27 +30,16 @@ pytestmark = pytest.mark.browser
 @requires_browser
 def test_report_and_follow_up_with_javascript_off(live_app: tuple[Flask, str]) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     _app, base = live_app
     driver = driver_for(javascript=False)
     try:
         driver.get(f"{base}/")
         assert driver.current_url.endswith("/en/")
-        click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Make a report"))
-        Select(driver.find_element(By.ID, "country")).select_by_value("BR")
-        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-
-        driver.find_element(By.CSS_SELECTOR, "input[value=denial_oat]").click()
-        Select(driver.find_element(By.ID, "incident_year")).select_by_index(1)
-        driver.find_element(By.CSS_SELECTOR, "input[name=relation][value=self]").click()
-        driver.find_element(By.ID, "narrative").send_keys(
-            "They stopped my methadone at the clinic."
+        receipt, record = minimal_path(
+            driver, base, "en", "They stopped my methadone at the clinic."
         )
-        click_and_wait(driver, driver.find_element(By.XPATH, "//button[@type='submit']"))
-        main = driver.find_element(By.TAG_NAME, "main").text
-        assert driver.find_elements(By.CLASS_NAME, "receipt"), main
-        receipt = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+        assert record.pages == ["story", "country", "more", "check", "receipt"]
         assert len(receipt.replace(" ", "")) == 16
         # At 320 pixels a group of four digits may move to the next line, never break inside.
         phone(driver, 320)
@@ -67,6 +63,119 @@ def test_report_and_follow_up_with_javascript_off(live_app: tuple[Flask, str]) -
         assert [c["name"] for c in cookies] == ["csrf"]
     finally:
         driver.quit()
+
+
+def _stored(app: Flask) -> list[Any]:
+    from sqlalchemy import select
+
+    from reporter.db import new_session
+    from reporter.reports.models import Report
+
+    session = new_session(app)
+    try:
+        return list(session.scalars(select(Report)))
+    finally:
+        session.close()
+
+
+@requires_browser
+@pytest.mark.parametrize("language", ["es", "ar"])
+def test_minimal_and_complete_paths_with_javascript_off(
+    live_app: tuple[Flask, str], language: str, tmp_path: Path, network: Any
+) -> None:
+    from reporter.reports.service import open_report
+    from tests.media import jpeg_with_gps
+
+    app, base = live_app
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    driver = driver_for(javascript=False)
+    try:
+        phone(driver, 360)
+        _receipt, minimal = minimal_path(driver, base, language, "Me quitaron las jeringas.")
+        assert minimal.taps <= 6, minimal
+        _receipt, complete = complete_path(
+            driver, base, language, "Dos policías me pidieron dinero.", photo
+        )
+        assert complete.pages[-1] == "receipt", complete.pages
+        assert overflow(driver) == []
+    finally:
+        driver.quit()
+    reports = _stored(app)
+    assert len(reports) == 2
+    from reporter.db import new_session
+
+    session = new_session(app)
+    try:
+        contents = sorted(
+            (
+                open_report(session, session.merge(r), network.brazil, network.key(network.brazil))
+                for r in reports
+            ),
+            key=lambda c: len(c.violations),
+        )
+    finally:
+        session.close()
+    bare, full = contents
+    assert bare.violations == [] and bare.language == language
+    assert full.violations == ["extortion_bribe", "confiscation_supplies"]
+    assert (full.incident_year, full.incident_month, full.region, full.city) == (
+        2025,
+        3,
+        "BR-SP",
+        "Campinas",
+    )
+    assert full.relation == "self" and full.count_in_statistics is True
+    assert len(full.attachments) == 1
+
+
+@requires_browser
+def test_a_resend_after_the_confirmation_stores_one_report(live_app: tuple[Flask, str]) -> None:
+    from selenium.webdriver.common.by import By
+
+    app, base = live_app
+    driver = driver_for(javascript=False)
+    try:
+        receipt, _record = minimal_path(driver, base, "en", "They took my condoms.")
+        # The confirmation was lost on a slow circuit: the person goes back and presses again.
+        driver.back()
+        driver.refresh()  # Chromium's "Confirm form resubmission", accepted
+        if driver.find_elements(By.CSS_SELECTOR, "button[name=action][value=send]"):
+            press(driver, "send", PathRecord())
+        assert driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text == receipt
+    finally:
+        driver.quit()
+    assert len(_stored(app)) == 1
+
+
+@requires_browser
+def test_too_many_reports_keeps_the_story(app_factory: Any, network: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.browser import live_server
+
+    served = live_server(lambda **kw: app_factory(anonymous_submit_capacity="1 per minute", **kw))
+    app, base = next(served)
+    driver = driver_for(javascript=False)
+    try:
+        minimal_path(driver, base, "en", "First report.")
+        record = PathRecord()
+        start_report(driver, base, "en", record)
+        driver.find_element(By.ID, "narrative").send_keys("My second story, still here.")
+        press(driver, "next", record)
+        choose(driver, "country", "BR", record)
+        press(driver, "next", record)
+        press(driver, "check", record)
+        press(driver, "send", record)
+        main = driver.find_element(By.TAG_NAME, "main").text
+        assert "Many reports were sent from here" in main, main
+        assert "My second story, still here." in main
+        story = driver.find_element(By.CSS_SELECTOR, "input[name=narrative]")
+        assert story.get_attribute("value") == "My second story, still here."
+    finally:
+        driver.quit()
+        next(served, None)
+    assert len(_stored(app)) == 1
 
 
 @requires_browser
@@ -117,13 +226,18 @@ def test_public_pages_fit_320_pixels_in_both_directions(live_app: tuple[Flask, s
             for path in ("/", "/report", "/followup", "/safety"):
                 driver.get(f"{base}/{language}{path}")
                 assert overflow(driver) == [], (language, path)
-            driver.get(f"{base}/{language}/report")
-            if driver.find_elements(By.ID, "country"):
-                from selenium.webdriver.support.ui import Select
-
-                Select(driver.find_element(By.ID, "country")).select_by_value("BR")
-                click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-            assert overflow(driver) == [], (language, "report details")
+            record = PathRecord()
+            start_report(driver, base, language, record)
+            driver.find_element(By.ID, "narrative").send_keys("x")
+            press(driver, "next", record)
+            choose(driver, "country", "BR", record)
+            press(driver, "next", record)
+            press(driver, "next", record)
+            for action in ("next", "skip", "skip", "skip", "skip", "skip", "skip", "skip"):
+                assert overflow(driver) == [], (language, record.pages[-1])
+                press(driver, action, record)
+            assert record.pages[-1] == "check"
+            assert overflow(driver) == [], (language, "check")
             html = driver.find_element(By.TAG_NAME, "html")
             assert html.get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
             # The quick exit sits in the header, never over a control.
@@ -156,3 +270,42 @@ def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -
         assert overflow(driver) == [], "case page"
     finally:
         driver.quit()
+
+
+@requires_browser
+def test_a_file_too_large_for_the_server_loses_no_answer(
+    app_factory: Any, network: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.browser import live_server
+
+    # One file of 1 MB at most: the server refuses a body over 3 MB before reading it.
+    served = live_server(lambda **kw: app_factory(max_attachment_mb=1, max_attachments=1, **kw))
+    app, base = next(served)
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + bytes(4 * 1024 * 1024))
+    driver = driver_for(javascript=False)
+    try:
+        record = PathRecord()
+        start_report(driver, base, "en", record)
+        driver.find_element(By.ID, "narrative").send_keys("My story must not be lost.")
+        press(driver, "next", record)
+        choose(driver, "country", "BR", record)
+        press(driver, "next", record)
+        press(driver, "check", record)
+        receipt = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
+        driver.find_element(By.ID, "attachments").send_keys(str(big))
+        press(driver, "send", record)
+        assert "Files too large" in driver.find_element(By.TAG_NAME, "main").text
+        # The page says "go back": the answers, and the receipt, are there.
+        driver.back()
+        if not driver.find_elements(By.CSS_SELECTOR, "input[name=narrative]"):
+            driver.refresh()  # Chromium's "Confirm form resubmission", accepted
+        story = driver.find_element(By.CSS_SELECTOR, "input[name=narrative]")
+        assert story.get_attribute("value") == "My story must not be lost."
+        assert driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text == receipt
+    finally:
+        driver.quit()
+        next(served, None)
+    assert _stored(app) == []

@@ -11,6 +11,7 @@ from reporter.accounts.models import MODERATOR
 from reporter.settings import Settings
 from tests.conftest import Network, csrf_token, receipt_of, report_fields, submit
 from tests.staff import login, make_member
+from tests.walk import carried
 
 PROXY = "10.0.0.5"
 
@@ -67,8 +68,12 @@ def test_junk_posts_leave_an_honest_reporters_next_report_accepted(
     app = _proxied(app_factory, submit_rate_limit="5 per 10 minutes")
     client = _behind_proxy(app, "198.51.100.4")
     for _ in range(10):
-        # No token: refused before it touches anyone's budget.
-        junk = client.post("/en/report", data=report_fields(), content_type="multipart/form-data")
+        # "Send report" without a token: refused before it touches anyone's budget.
+        check = client.post("/en/report", data={**report_fields(), "action": "check"})
+        junk = client.post(
+            "/en/report",
+            data={**report_fields(), **carried(check), "action": "send", "csrf_token": ""},
+        )
         page = junk.get_data(as_text=True)
         assert "open for a long time" in page and 'class="receipt"' not in page
     for _ in range(10):

@@ -32,7 +32,7 @@ def _check_security_headers(response: object, no_store: bool = True) -> None:
 def _form_pages(client: FlaskClient) -> list[object]:
     token = csrf_token(client, "/en/followup")
     step2 = client.post(
-        "/en/report", data={"csrf_token": token, "step": "country", "country": "BR"}
+        "/en/report", data={"csrf_token": token, "page": "country", "country": "BR"}
     )
     receipt_page = submit(client)
     thread = client.post(
@@ -162,11 +162,12 @@ def test_pages_that_echo_nothing_are_compressed_and_the_others_never(
         )
 
     posted = [
-        post("/en/report", report_fields()),
+        # "Check your answers" shows the receipt beside the story.
+        post("/en/report", {**report_fields(), "page": "more", "action": "check"}),
         post("/en/report", report_fields(narrative="")),
         post("/en/followup", {"receipt": "1" * 16}),
     ]
-    assert 'class="receipt"' in posted[0].get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'class="receipt pending"' in posted[0].get_data(as_text=True)  # type: ignore[attr-defined]
     for response in posted:
         assert "Content-Encoding" not in response.headers  # type: ignore[attr-defined]
     staff = client.get("/staff/login", headers=accept)

@@ -116,8 +116,11 @@ def test_country_and_region_names_follow_the_language(client: FlaskClient, netwo
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/fr/report")
+    country = client.post("/fr/report", data={"csrf_token": token, "narrative": "x"})
+    assert "Colombie" in country.get_data(as_text=True)
     page = client.post(
-        "/fr/report", data={"csrf_token": token, "step": "country", "country": "CO"}
+        "/fr/report",
+        data={"csrf_token": token, "narrative": "x", "country": "CO", "action": "goto:where"},
     ).get_data(as_text=True)
     assert "Colombie" in page
     assert 'value="CO-DC">' in page
@@ -138,7 +141,8 @@ def test_month_names_stand_alone_where_a_month_stands_alone(
 
     token = csrf_token(client, "/ru/report")
     page = client.post(
-        "/ru/report", data={"csrf_token": token, "step": "country", "country": "BR"}
+        "/ru/report",
+        data={"csrf_token": token, "narrative": "x", "country": "BR", "action": "goto:when"},
     ).get_data(as_text=True)
     # The month list reads "март", as a month is named alone, not "марта" as inside a date.
     assert '<option value="3">март</option>' in page and "марта" not in page

@@ -138,9 +138,22 @@ def _pages(client: FlaskClient, app: Flask, network: Network) -> dict[str, str]:
     for path in ("/en/", "/en/safety", "/en/followup", "/en/report", "/en/no-such-page"):
         pages[path] = client.get(path).get_data(as_text=True)
     token = csrf_token(client, "/en/followup")
-    pages["report questions"] = client.post(
-        "/en/report", data={"csrf_token": token, "step": "country", "country": "BR"}
-    ).get_data(as_text=True)
+    # Every question page, and "Check your answers".
+    from reporter.reports.wizard import PAGES
+
+    answers = {
+        "csrf_token": token,
+        "narrative": "x",
+        "country": "BR",
+        "violation_groups": "policing",
+    }
+    for page in PAGES:
+        pages[f"report: {page.key}"] = client.post(
+            "/en/report", data={**answers, "action": f"goto:{page.key}"}
+        ).get_data(as_text=True)
+    assert (
+        '<input type="hidden" name="page" value="what-policing">' in pages["report: what-policing"]
+    )
     pages["report with errors"] = submit(client, narrative="", violations=[]).get_data(as_text=True)
     sent = submit(client)
     pages["receipt"] = sent.get_data(as_text=True)

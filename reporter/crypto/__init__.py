@@ -22,9 +22,11 @@ from reporter.crypto.kdf import (
     derive_password_keys,
     derive_receipt_keys,
     format_receipt,
+    new_draft,
     new_receipt,
     new_salt,
     normalise_receipt,
+    receipt_for_draft,
     verifier_matches,
 )
 from reporter.crypto.padding import pad_file, padme_length
@@ -62,6 +64,7 @@ __all__ = [
     "generate_keypair",
     "keypair_from_secret",
     "mac",
+    "new_draft",
     "new_key",
     "new_receipt",
     "new_recovery_key",
@@ -71,6 +74,7 @@ __all__ = [
     "pad_file",
     "padme_length",
     "public_key_of",
+    "receipt_for_draft",
     "recovery_keypair",
     "seal",
     "token_keypair",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
 
+from reporter.crypto.aead import derive_subkey, mac
 from reporter.crypto.errors import InvalidReceiptFormat
 
 RECEIPT_DIGITS = 16
@@ -88,3 +89,23 @@ def derive_password_keys(password: str, salt: bytes, cost: Cost) -> PasswordKeys
 
 def verifier_matches(expected: bytes, candidate: bytes) -> bool:
     return hmac.compare_digest(expected, candidate)
+
+
+DRAFT_BYTES = 16
+
+
+def new_draft() -> str:
+    """A random name for one report being written, carried in its pages until it is sent."""
+    return secrets.token_hex(DRAFT_BYTES)
+
+
+def receipt_for_draft(secret: bytes, draft: str) -> str:
+    """The receipt a report will be sent under, fixed from its first page: every copy of the
+    check-answers page (Back, a repeated post on a slow circuit) shows the same one, and a
+    second "Send report" is recognised. Nobody can choose it: it is keyed by the server secret.
+    """
+    if len(draft) != 2 * DRAFT_BYTES or any(ch not in "0123456789abcdef" for ch in draft):
+        raise InvalidReceiptFormat("not a draft")
+    key = derive_subkey(secret, b"receipt-for-draft")
+    number = int.from_bytes(mac(key, b"reporter/draft-receipt/v1|" + draft.encode("ascii")), "big")
+    return f"{number % 10**RECEIPT_DIGITS:0{RECEIPT_DIGITS}d}"

@@ -74,6 +74,8 @@ class ReportContent:
 class SubmittedReport:
     report: Report
     receipt: str
+    # The same report sent again under its receipt (Back, a retry on a slow circuit): kept once.
+    resent: bool = False
 
 
 def receipt_salt(session: Session) -> bytes:
@@ -108,6 +110,17 @@ def _new_reference(session: Session) -> str:
             return reference
 
 
+def receipt_keys(session: Session, receipt: str, secrets_: ReceiptSecrets) -> crypto.ReceiptKeys:
+    """The keys a receipt derives (the Argon2id cost of a submission)."""
+    return crypto.derive_receipt_keys(
+        receipt, receipt_salt(session), secrets_.pepper, secrets_.cost
+    )
+
+
+def report_with_lookup(session: Session, keys: crypto.ReceiptKeys) -> Report | None:
+    return session.scalar(select(Report).where(Report.lookup_id == keys.lookup_id))
+
+
 def _new_receipt(session: Session, secrets_: ReceiptSecrets) -> tuple[str, crypto.ReceiptKeys]:
     salt = receipt_salt(session)
     while True:
@@ -123,10 +136,21 @@ def submit_report(
     files: list[CleanFile],
     receipt_secrets: ReceiptSecrets,
     today: dt.date | None = None,
+    issued: tuple[str, crypto.ReceiptKeys] | None = None,
 ) -> SubmittedReport:
-    """Encrypt and store a report with its attachments in one savepoint, and return its receipt."""
+    """Encrypt and store a report with its attachments in one savepoint, and return its receipt.
+
+    `issued` is the receipt shown before sending, with its keys: a report already stored under
+    it is the same report sent again, and is not stored twice.
+    """
     recipients = recipients_for(session, content.country, content.share_with_network)
-    receipt, receipt_keys = _new_receipt(session, receipt_secrets)
+    if issued is None:
+        receipt, keys = _new_receipt(session, receipt_secrets)
+    else:
+        receipt, keys = issued
+        existing = report_with_lookup(session, keys)
+        if existing is not None:
+            return SubmittedReport(report=existing, receipt=receipt, resent=True)
     report_id = uuid.uuid4()
     content_key = crypto.new_key()
     thread_key = crypto.new_key()
@@ -139,10 +163,10 @@ def submit_report(
             reference=_new_reference(session),
             received_on=received_on,
             language=content.language,
-            lookup_id=receipt_keys.lookup_id,
+            lookup_id=keys.lookup_id,
             content=b"",
             thread_key_for_reporter=crypto.encrypt(
-                receipt_keys.reporter_key, thread_key, thread_key_associated_data(report_id)
+                keys.reporter_key, thread_key, thread_key_associated_data(report_id)
             ),
             attachment_count=len(files),
         )
@@ -162,6 +186,10 @@ def submit_report(
         session.flush()
     except Exception as exc:
         savepoint.rollback()
+        # Two copies of one report raced (a double tap on a slow circuit): the other one won.
+        existing = report_with_lookup(session, keys) if issued is not None else None
+        if existing is not None:
+            return SubmittedReport(report=existing, receipt=receipt, resent=True)
         raise SubmissionFailed("the report could not be stored") from exc
     savepoint.commit()
     return SubmittedReport(report=report, receipt=receipt)

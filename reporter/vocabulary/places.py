@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import pycountry
 from babel import Locale
+from flask_babel import lazy_gettext as _l
 
 
 @lru_cache(maxsize=16)
@@ -28,6 +29,9 @@ def is_country(code: str) -> bool:
 
 def country_name(code: str, language: str) -> str:
     """The country's name in the language (CLDR), falling back to the ISO English name."""
+    if not code:
+        # The reporter would rather not say.
+        return str(_l("Country not given"))
     name = _locale(language).territories.get(code)
     if name:
         return str(name)
