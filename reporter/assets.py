@@ -21,13 +21,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 class Assets:
     css: str
     js: str
+    # The report's question pages only (error summary, check answers): other pages stay lighter.
+    report_css: str
     # Changes whenever either file changes: part of the static URLs, so a year of caching is safe.
     version: str
 
     @property
     def csp_sources(self) -> tuple[str, str]:
         """The CSP source expressions that allow exactly these inline blocks: (style, script)."""
-        return _csp_hash(self.css), _csp_hash(self.js)
+        return f"{_csp_hash(self.css)} {_csp_hash(self.report_css)}", _csp_hash(self.js)
 
 
 def _csp_hash(text: str) -> str:
@@ -38,7 +40,8 @@ def _csp_hash(text: str) -> str:
 def load() -> Assets:
     css = (STATIC / "site.css").read_text(encoding="utf-8")
     js = (STATIC / "exit.js").read_text(encoding="utf-8")
+    report_css = (STATIC / "report.css").read_text(encoding="utf-8")
     # Staff pages also link staff.css (tables, case page): public pages never carry it.
     staff_css = (STATIC / "staff.css").read_text(encoding="utf-8")
     version = hashlib.sha256("\0".join((css, js, staff_css)).encode("utf-8")).hexdigest()[:12]
-    return Assets(css=css, js=js, version=version)
+    return Assets(css=css, js=js, report_css=report_css, version=version)

@@ -477,7 +477,8 @@ def purge_command() -> None:
         session.close()
     click.echo(
         f"spam cases deleted: {result.spam_cases_deleted}; reports deleted: {result.reports_deleted}; "
-        f"report contents purged: {result.contents_purged}"
+        f"report contents purged: {result.contents_purged}; "
+        f"old marks of sent reports deleted: {result.sent_marks_deleted}"
     )
 
 

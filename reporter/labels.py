@@ -89,6 +89,7 @@ AUDIT_DETAIL_LABELS = {
     "spam_cases_deleted": _l("Spam cases deleted"),
     "reports_deleted": _l("Reports deleted"),
     "contents_purged": _l("Report contents deleted"),
+    "sent_marks_deleted": _l("Old marks of sent reports deleted"),
 }
 PASSPHRASE_MESSAGES = {
     "too_short": _l("Use at least 12 characters: several words are easiest to remember."),
@@ -104,6 +105,7 @@ def term_labels(*term_lists: tuple[v.Term, ...]) -> dict[str, object]:
 
 
 VIOLATION_LABELS = term_labels(*(group.terms for group in v.VIOLATION_GROUPS))
+VIOLATION_GROUP_LABELS = {group.key: group.label for group in v.VIOLATION_GROUPS}
 PERPETRATOR_LABELS = term_labels(*(group.terms for group in v.PERPETRATOR_GROUPS))
 LOCATION_LABELS = term_labels(v.LOCATION_TYPES)
 POPULATION_LABELS = term_labels(v.POPULATIONS)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, after_this_request, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.datastructures import MultiDict
@@ -38,6 +38,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # Compresses the responses of the views decorated with compress.compressed(): only GET pages that
 # echo nothing an attacker chose next to a secret (the BREACH rule, docs/deploy.md).
 compress = Compress()
+
+
+def compress_this_response() -> None:
+    """Compress the response to this request (if the browser asks): for a page that carries no
+    receipt and no message, whose only echoed text is the person's own (docs/deploy.md)."""
+    after_this_request(compress.after_request)
+
+
 # Versioned static files (?v=<version>) never change under their URL.
 STATIC_MAX_AGE = 365 * 24 * 3600
 

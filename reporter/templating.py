@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
             "role_labels": labels.ROLE_LABELS,
             "passphrase_messages": labels.PASSPHRASE_MESSAGES,
             "violation_labels": labels.VIOLATION_LABELS,
+            "violation_group_labels": labels.VIOLATION_GROUP_LABELS,
             "perpetrator_labels": labels.PERPETRATOR_LABELS,
             "location_labels": labels.LOCATION_LABELS,
             "population_labels": labels.POPULATION_LABELS,

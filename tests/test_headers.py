@@ -109,7 +109,9 @@ def test_one_request_renders_a_public_page_and_only_our_inline_code_runs(
     assert '<link rel="icon" href="data:,">' in page
     styles = re.findall(r"<style>(.*?)</style>", page, re.S)
     scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
-    assert styles == [(STATIC / "site.css").read_text()]
+    # The report's question pages carry their own few rules as well; other pages do not.
+    extra = [(STATIC / "report.css").read_text()] if "/report" in url else []
+    assert styles == [(STATIC / "site.css").read_text(), *extra]
     assert scripts == [(STATIC / "exit.js").read_text()]
     for block in (*styles, *scripts):
         digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
@@ -143,6 +145,7 @@ def test_pages_that_echo_nothing_are_compressed_and_the_others_never(
     import gzip
 
     from tests.conftest import csrf_token, report_fields
+    from tests.walk import carried
 
     accept = {"Accept-Encoding": "gzip"}
     for url in ("/en/", "/es/report", "/fr/followup", "/pt/safety"):
@@ -161,15 +164,26 @@ def test_pages_that_echo_nothing_are_compressed_and_the_others_never(
             content_type="multipart/form-data",
         )
 
+    check = post("/en/report", {**report_fields(), "page": "more", "action": "check"})
     posted = [
         # "Check your answers" shows the receipt beside the story.
-        post("/en/report", {**report_fields(), "page": "more", "action": "check"}),
-        post("/en/report", report_fields(narrative="")),
+        check,
+        # The confirmation, with the receipt.
+        post("/en/report", {**report_fields(), **carried(check), "action": "send"}),  # type: ignore[arg-type]
         post("/en/followup", {"receipt": "1" * 16}),
     ]
     assert 'class="receipt pending"' in posted[0].get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'class="receipt"' in posted[1].get_data(as_text=True)  # type: ignore[attr-defined]
     for response in posted:
         assert "Content-Encoding" not in response.headers  # type: ignore[attr-defined]
+    # A question page echoes only the person's own answers, and a forged cross-site post carries
+    # none of theirs (the token's cookie is SameSite=Strict): compressed, even with an error.
+    for question in (
+        post("/en/report", report_fields(narrative="")),
+        post("/en/report", {**report_fields(), "page": "story", "action": "next"}),
+    ):
+        assert question.headers.get("Content-Encoding") == "gzip"  # type: ignore[attr-defined]
+        assert b"<html" in gzip.decompress(question.get_data())  # type: ignore[attr-defined]
     staff = client.get("/staff/login", headers=accept)
     assert "Content-Encoding" not in staff.headers
 

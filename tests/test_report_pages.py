@@ -104,6 +104,11 @@ def test_every_optional_question_can_be_skipped_and_progress_is_in_words(
     while page_key(response) != "check":
         page = response.get_data(as_text=True)
         seen.append((page_key(response), re.search(r"Question (\d+) of 10", page).group(1)))  # type: ignore[union-attr]
+        if page_key(response) == "sharing":
+            # Who may see the report has answers by default: no "Skip" to undo a choice.
+            assert 'value="skip"' not in page
+            response = step(client, response, "next")
+            continue
         assert 'value="skip"' in page, f"{page_key(response)} cannot be skipped"
         response = step(client, response, "skip")
     assert seen == [
@@ -182,6 +187,51 @@ def test_errors_follow_the_govuk_pattern(client: FlaskClient, network: Network) 
     bad = step(client, when, incident_day="30", incident_month="2", incident_year="2025")
     assert 'href="#incident_day"' in bad.get_data(as_text=True)
     assert "This date does not exist." in bad.get_data(as_text=True)
+
+
+def test_a_kind_chosen_without_detail_is_kept(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    more = step(client, step(client, client.get("/en/report"), narrative=STORY), country="BR")
+    details = step(client, step(client, more, "next"), violation_groups=["non_state_violence"])
+    check = step(client, step(client, details, "skip"), "check")
+    assert "Violence by other people" in check.get_data(as_text=True)
+    receipt_of(step(client, check, "send"))
+    report = db.scalars(select(Report)).one()
+    content = open_report(db, report, network.brazil, network.key(network.brazil))
+    assert content.violations == [] and content.kinds_without_detail() == ["non_state_violence"]
+
+
+def test_reasons_for_not_asking_go_when_the_person_did_ask(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    check = _to_check(client, sought_protection="yes", reasons_not=["cost"])
+    assert "It costs too much" not in check.get_data(as_text=True)
+    receipt_of(step(client, check, "send"))
+    report = db.scalars(select(Report)).one()
+    content = open_report(db, report, network.brazil, network.key(network.brazil))
+    assert (content.sought_protection, content.reasons_not) == ("yes", [])
+
+
+def test_after_sending_its_pages_posted_again_show_nothing(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    country = step(client, client.get("/en/report"), narrative=STORY)
+    more = step(client, country, country="BR")
+    check = step(client, more, "check")
+    receipt = _pending_receipt(check)
+    receipt_of(step(client, check, "send"))
+    # Someone else on a shared phone goes back through the history: no story, no receipt.
+    for page, action in ((more, "check"), (country, "next"), (check, "change:story")):
+        again = step(client, page, action)
+        html = again.get_data(as_text=True)
+        assert "This report was already sent" in html
+        assert STORY not in html and receipt.split()[0] not in html
+    # Only the keyed hash of the draft id is kept, never the id.
+    from reporter.reports.models import SentDraft
+
+    [mark] = db.scalars(select(SentDraft)).all()
+    assert carried(check)["draft"].encode() not in mark.tag
 
 
 def test_a_resend_of_the_same_report_is_stored_once(
@@ -281,6 +331,16 @@ def test_an_expired_page_keeps_the_answers_and_sends_nothing(
     assert _pending_receipt(expired) == _pending_receipt(check)
     assert _reports(db) == 0
     receipt_of(step(client, expired, "send"))
+    assert _reports(db) == 1
+
+
+def test_a_written_story_needs_no_recording_even_if_one_was_promised(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    country = step(client, client.get("/en/report"), narrative=STORY, voice_story="y")
+    check = step(client, step(client, country, country="BR"), "check")
+    assert "I will add a voice recording below." in check.get_data(as_text=True)
+    receipt_of(step(client, check, "send", files=[]))
     assert _reports(db) == 1
 
 

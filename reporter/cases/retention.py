@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from reporter.cases.models import CaseNote
 from reporter.orgs.models import Organisation
-from reporter.reports.models import Attachment, Case, IndexToken, Message, Report
+from reporter.reports.models import Attachment, Case, IndexToken, Message, Report, SentDraft
+from reporter.reports.service import SENT_DRAFT_KEEP_DAYS
 
 FINISHED = ("closed", "spam", "withdrawn")
 
@@ -23,6 +24,7 @@ class PurgeResult:
     spam_cases_deleted: int = 0
     reports_deleted: int = 0
     contents_purged: int = 0
+    sent_marks_deleted: int = 0
 
 
 def delete_case(session: Session, case: Case) -> bool:
@@ -83,6 +85,9 @@ def purge(session: Session, today: dt.date | None = None) -> PurgeResult:
         ):
             purge_content(session, report)
             result.contents_purged += 1
+    old_marks = today - dt.timedelta(days=SENT_DRAFT_KEEP_DAYS)
+    deleted = session.execute(delete(SentDraft).where(SentDraft.sent_on < old_marks))
+    result.sent_marks_deleted = int(getattr(deleted, "rowcount", 0) or 0)
     return result
 
 

@@ -27,6 +27,7 @@ from reporter.crypto.kdf import (
     new_salt,
     normalise_receipt,
     receipt_for_draft,
+    sent_draft_tag,
     verifier_matches,
 )
 from reporter.crypto.padding import pad_file, padme_length
@@ -77,6 +78,7 @@ __all__ = [
     "receipt_for_draft",
     "recovery_keypair",
     "seal",
+    "sent_draft_tag",
     "token_keypair",
     "unseal",
     "verifier_matches",

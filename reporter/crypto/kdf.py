@@ -109,3 +109,8 @@ def receipt_for_draft(secret: bytes, draft: str) -> str:
     key = derive_subkey(secret, b"receipt-for-draft")
     number = int.from_bytes(mac(key, b"reporter/draft-receipt/v1|" + draft.encode("ascii")), "big")
     return f"{number % 10**RECEIPT_DIGITS:0{RECEIPT_DIGITS}d}"
+
+
+def sent_draft_tag(secret: bytes, draft: str) -> bytes:
+    """The mark stored once a draft's report is sent (a keyed hash: the id itself is never kept)."""
+    return mac(derive_subkey(secret, b"sent-draft"), b"reporter/sent-draft/v1|" + draft.encode())

@@ -106,7 +106,7 @@ class ReportForm(FlaskForm):
         )
         self.region.choices = choices([("", _l("I don't know / I prefer not to say")), *regions])
         years = [(str(year), str(year)) for year in range(today.year, today.year - YEARS_BACK, -1)]
-        self.incident_year.choices = choices([("", "—"), *years])
+        self.incident_year.choices = choices([("", _l("I don't remember")), *years])
         months = [(str(number), name) for number, name in sorted(month_names.items())]
         self.incident_month.choices = choices([("", _l("I don't remember")), *months])
         days = [(str(day), str(day)) for day in range(1, 32)]
@@ -157,6 +157,7 @@ class ReportForm(FlaskForm):
         precision = self.date_precision()
         return ReportContent(
             violations=list(self.violations.data or []),
+            violation_groups=list(self.violation_groups.data or []),
             violation_other=(self.violation_other.data or "").strip(),
             incident_year=int(self.incident_year.data) if self.incident_year.data else None,
             incident_month=int(self.incident_month.data) if self.incident_month.data else None,
@@ -171,7 +172,9 @@ class ReportForm(FlaskForm):
             populations=list(self.populations.data or []),
             narrative=(self.narrative.data or "").strip(),
             sought_protection=self.sought_protection.data or "",
-            reasons_not=list(self.reasons_not.data or []),
+            reasons_not=[]
+            if self.sought_protection.data == "yes"
+            else list(self.reasons_not.data or []),
             share_with_network=bool(self.share_with_network.data),
             count_in_statistics=bool(self.count_in_statistics.data),
             allow_replies=bool(self.allow_replies.data),

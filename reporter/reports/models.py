@@ -30,6 +30,17 @@ class InstanceValue(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class SentDraft(Base):
+    """A mark that the report written under a draft id has been sent: a keyed hash of the id, so
+    that its pages, posted again from the browser's history on a shared phone, no longer show the
+    story or the receipt. Nothing links it to the report; kept a few weeks (`reporter purge`)."""
+
+    __tablename__ = "sent_drafts"
+
+    tag: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    sent_on: Mapped[dt.date] = mapped_column(index=True)
+
+
 class Report(Base):
     """What the reporter sent. Each receiving organisation works on it as its own Case."""
 

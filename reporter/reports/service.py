@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter import crypto
+from reporter import vocabulary as v
 from reporter.attachments import storage
 from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
 from reporter.orgs.models import Organisation
 from reporter.orgs.service import recipients_for
-from reporter.reports.models import Case, InstanceValue, Report
+from reporter.reports.models import Case, InstanceValue, Report, SentDraft
 from reporter.settings import Settings
 
 RECEIPT_SALT = "receipt_salt"
@@ -68,6 +69,17 @@ class ReportContent:
     contact: str
     language: str
     attachments: list[AttachmentRef] = field(default_factory=list)
+    # The kinds of violation chosen (police, health care…), also those with no detail chosen.
+    violation_groups: list[str] = field(default_factory=list)
+
+    def kinds_without_detail(self) -> list[str]:
+        """Kinds the reporter chose without saying which thing of that kind happened."""
+        detailed = {
+            group.key
+            for group in v.VIOLATION_GROUPS
+            if set(self.violations) & {term.key for term in group.terms}
+        }
+        return [key for key in self.violation_groups if key not in detailed]
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,20 @@ def receipt_keys(session: Session, receipt: str, secrets_: ReceiptSecrets) -> cr
     return crypto.derive_receipt_keys(
         receipt, receipt_salt(session), secrets_.pepper, secrets_.cost
     )
+
+
+# How long a sent draft's pages stay refused: a browser tab's history rarely lives longer.
+SENT_DRAFT_KEEP_DAYS = 30
+
+
+def draft_was_sent(session: Session, tag: bytes) -> bool:
+    return session.get(SentDraft, tag) is not None
+
+
+def mark_draft_sent(session: Session, tag: bytes, today: dt.date | None = None) -> None:
+    if session.get(SentDraft, tag) is None:
+        session.add(SentDraft(tag=tag, sent_on=today or dt.date.today()))
+        session.flush()
 
 
 def report_with_lookup(session: Session, keys: crypto.ReceiptKeys) -> Report | None:

@@ -30,11 +30,13 @@ from reporter.reports.forms import ReportForm
 from reporter.reports.service import (
     ReceiptSecrets,
     SubmissionFailed,
+    draft_was_sent,
+    mark_draft_sent,
     receipt_keys,
     report_with_lookup,
     submit_report,
 )
-from reporter.security import compress
+from reporter.security import compress_this_response
 from reporter.vocabulary import places
 
 blueprint = public_blueprint("reports", __name__)
@@ -70,10 +72,18 @@ def _form(answers: MultiDict[str, str]) -> ReportForm:
     )
 
 
+YES_NO = ("voice_story", "ongoing", "share_with_network", "count_in_statistics", "allow_replies")
+
+
 def _normalised(answers: MultiDict[str, str], key: str) -> MultiDict[str, str]:
     """Answers made consistent: the only country of a one-country site, no region of another
     country, and the kinds of violation that the chosen details belong to."""
     answers = MultiDict(answers)
+    for name in YES_NO:
+        # A ticked box comes with its hidden "n" twin: the last value is the answer.
+        values = answers.getlist(name)
+        if len(values) > 1:
+            answers.setlist(name, values[-1:])
     countries = _countries()
     if len(countries) == 1 and not answers.get("country"):
         answers["country"] = countries[0]
@@ -135,6 +145,9 @@ def _render_page(
 ) -> tuple[str, int]:
     several = len(_countries()) > 1
     answers = _with_draft(answers)
+    if key != wizard.CHECK:
+        # No receipt on this page; see docs/deploy.md for why a question page may be compressed.
+        compress_this_response()
     form = _form(answers)
     page = wizard.PAGE_BY_KEY[key]
     country = answers.get("country", "")
@@ -226,7 +239,6 @@ def _render_check(answers: MultiDict[str, str]) -> tuple[str, int]:
 
 
 @blueprint.get("/report")
-@compress.compressed()  # a GET echoes nothing: BREACH needs attacker-chosen text beside a secret
 def start() -> tuple[str, int]:
     return _render_page("story", _normalised(MultiDict(), "story"))
 
@@ -240,6 +252,13 @@ def answer() -> tuple[str, int]:
     action = request.form.get("action", "next")
     returning = request.form.get("return_to") == wizard.CHECK
     several = len(_countries()) > 1
+    if _was_sent(answers):
+        # A page of a report already sent, posted again from the browser's history.
+        receipt = _receipt(answers)
+        if action == "send" and receipt is not None:
+            # The confirmation was lost on the way: the same confirmation again.
+            return _confirmation(receipt, resent=True)
+        return render_template("public/report_sent.html"), 200
 
     if action == "stay":  # another language: the same page, the same answers
         return _render_page(key, answers, returning=returning)
@@ -293,6 +312,7 @@ def _send(answers: MultiDict[str, str]) -> tuple[str, int]:
     secrets = ReceiptSecrets.from_settings(current_settings())
     keys = receipt_keys(session, receipt, secrets)
     if report_with_lookup(session, keys) is not None:
+        _mark_sent(answers)
         return _confirmation(receipt, resent=True)
     settings = current_settings()
     files, file_errors = check_files(
@@ -300,7 +320,8 @@ def _send(answers: MultiDict[str, str]) -> tuple[str, int]:
         settings.max_attachments,
         settings.max_attachment_bytes,
     )
-    if not file_errors and form.voice_story.data and not _has_recording(files):
+    story_missing = form.voice_story.data and not (form.narrative.data or "").strip()
+    if not file_errors and story_missing and not _has_recording(files):
         file_errors = [str(_voice_missing())]
     if file_errors:
         return _render_page(wizard.CHECK, answers, problems=Problems(files=file_errors))
@@ -313,7 +334,26 @@ def _send(answers: MultiDict[str, str]) -> tuple[str, int]:
         )
     except SubmissionFailed:
         return _render_page(wizard.CHECK, answers, problems=Problems(failed=True), status=503)
+    _mark_sent(answers)
     return _confirmation(receipt, resent=submitted.resent)
+
+
+def _sent_tag(answers: MultiDict[str, str]) -> bytes | None:
+    if _receipt(answers) is None:
+        return None
+    secret = current_settings().secret_key.encode("utf-8")
+    return crypto.sent_draft_tag(secret, answers["draft"])
+
+
+def _was_sent(answers: MultiDict[str, str]) -> bool:
+    tag = _sent_tag(answers)
+    return tag is not None and draft_was_sent(get_session(), tag)
+
+
+def _mark_sent(answers: MultiDict[str, str]) -> None:
+    tag = _sent_tag(answers)
+    if tag is not None:
+        mark_draft_sent(get_session(), tag)
 
 
 def _csrf_failed() -> bool:

@@ -90,10 +90,12 @@ PAGES: tuple[Page, ...] = (
         _l("Did you ask for help or protection, for example from the police, a lawyer or a court?"),
         ("sought_protection", "reasons_not"),
     ),
+    # No "Skip": its answers have defaults, and skipping would silently undo a choice.
     Page(
         "sharing",
         _l("Who may see your report?"),
         ("share_with_network", "count_in_statistics", "allow_replies"),
+        optional=False,
     ),
     Page("contact", _l("How can we reach you? (optional)"), ("contact",)),
     Page(CHECK, _l("Check your answers before sending"), numbered=False, optional=False),
