@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    security.protect_forms(app)
 
     from reporter import cli
 

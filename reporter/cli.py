@@ -458,12 +458,17 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Apply every organisation's retention rules (schedule it daily)."""
+    """Apply every organisation's retention rules, and end expired staff sessions (daily)."""
+    from reporter.accounts.service import SessionLimits, purge_expired_sessions
     from reporter.audit.service import audit_key, record
     from reporter.cases.retention import purge
 
     session = new_session()
     try:
+        # An expired session still holds its member's organisation keys, encrypted: remove it.
+        sessions_ended = purge_expired_sessions(
+            session, SessionLimits.from_settings(current_settings())
+        )
         result = purge(session)
         record(
             session,
@@ -478,7 +483,8 @@ def purge_command() -> None:
     click.echo(
         f"spam cases deleted: {result.spam_cases_deleted}; reports deleted: {result.reports_deleted}; "
         f"report contents purged: {result.contents_purged}; "
-        f"old marks of sent reports deleted: {result.sent_marks_deleted}"
+        f"old marks of sent reports deleted: {result.sent_marks_deleted}; "
+        f"expired staff sessions removed: {sessions_ended}"
     )
 
 

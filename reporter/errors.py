@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from reporter.security import UnreadableBody
@@ -51,7 +52,20 @@ UNREADABLE = (
 )
 
 
+EXPIRED = (
+    _l("This page has expired"),
+    _l(
+        "This page was open for a long time, or it did not come from this site, so nothing was done. Go back, reload the page and try again."
+    ),
+)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error: CSRFError) -> tuple[str, int]:
+        title, message = EXPIRED
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
     @app.errorhandler(UnreadableBody)
     def unreadable_body(_error: UnreadableBody) -> tuple[str, int]:
         title, message = UNREADABLE

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, Request, Response, after_this_request, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, ClientDisconnected
 from werkzeug.formparser import FormDataParser
@@ -38,6 +39,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # Compresses the responses of the views decorated with compress.compressed(): only GET pages that
 # echo nothing an attacker chose next to a secret (the BREACH rule, docs/deploy.md).
 compress = Compress()
+# Every POST needs its CSRF token, checked before the view runs (a view that forgot to check is
+# still protected). The public report and follow-up pages check it themselves instead: a person
+# whose page expired gets 400 with everything they typed kept (reporter/reports/views.py,
+# reporter/followup/views.py); a question page needs none to move on, only "Send report" does.
+csrf = CSRFProtect()
+PUBLIC_FORMS_CHECKING_THEIR_OWN_TOKEN = ("reports", "followup")
+# Ending one's own session needs no token: its cookie is SameSite=Strict, and a staff page whose
+# token expired must still be able to log out.
+VIEWS_WITHOUT_TOKEN = ("reporter.staff.views.logout",)
+
+
+def protect_forms(app: Flask) -> None:
+    """Once the blueprints are registered: every POST checked, but for the exceptions above."""
+    csrf.init_app(app)
+    for name in PUBLIC_FORMS_CHECKING_THEIR_OWN_TOKEN:
+        csrf.exempt(app.blueprints[name])
+    for view in VIEWS_WITHOUT_TOKEN:
+        csrf.exempt(view)
 
 
 def compress_this_response() -> None:

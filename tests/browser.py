@@ -82,7 +82,7 @@ def driver_for(javascript: bool) -> Any:
 def click_and_wait(
     driver: Any, element: Any, before: Callable[[], object] | None = None, timeout: float = 15
 ) -> None:
-    """Click, then wait until the next page has replaced this one."""
+    """Click, then wait until the next page has replaced this one and finished loading."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -102,6 +102,15 @@ def click_and_wait(
         return False
 
     WebDriverWait(driver, timeout).until(replaced)
+
+    # The old page is gone; wait until the new one is whole before anyone looks into it.
+    def loaded(_driver: Any) -> bool:
+        try:
+            return bool(driver.execute_script("return document.readyState") == "complete")
+        except WebDriverException:
+            return False  # between two documents for a moment
+
+    WebDriverWait(driver, timeout).until(loaded)
 
 
 def overflow(driver: Any) -> list[str]:

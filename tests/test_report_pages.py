@@ -325,6 +325,7 @@ def test_an_expired_page_keeps_the_answers_and_sends_nothing(
 ) -> None:
     check = _to_check(client)
     expired = step(client, check, "send", csrf_token="expired")
+    assert expired.status_code == 400
     page = expired.get_data(as_text=True)
     assert "This page was open for a long time" in page
     assert carried(expired).get("narrative") == STORY

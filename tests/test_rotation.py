@@ -105,3 +105,57 @@ def test_rotation_interrupted_then_resumed_loses_nothing(
     assert login(fresh, "mod", totp=code(1)).status_code == 302
     eviction = fresh.get("/staff/queue?violation=eviction").get_data(as_text=True)
     assert len(re.findall(r'href="/staff/cases/', eviction)) == 2
+
+
+def test_a_pending_invitation_opens_the_new_key_after_rotation(
+    app: Flask, network: Network, db: Session
+) -> None:
+    from reporter.accounts.service import accept_invitation, authenticate, create_invitation
+    from tests.staff import FAST
+
+    submit(app.test_client(), narrative="sealed before the rotation")
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None
+    invited = create_invitation(
+        db,
+        organisation,
+        username="newcomer",
+        role="moderator",
+        organisation_keys={organisation.key_version: network.key(network.brazil)},
+    )
+    db.commit()
+    result = _rotate(app, network, batch_size=50)
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None and organisation.key_version == 2
+    # The invitation was pending during the rotation: once accepted, it opens the new key.
+    accept_invitation(db, invited.token, "a long passphrase for the newcomer", FAST)
+    db.commit()
+    # Not yet enrolled in TOTP: the passphrase alone opens the keys, as on the enrolment page.
+    unlocked = authenticate(db, "newcomer", "a long passphrase for the newcomer", "", FAST)
+    assert set(unlocked.org_keys) == {2}
+    report = db.scalars(select(Report)).one()
+    assert (
+        open_report(db, report, organisation, unlocked.org_keys[2]).narrative
+        == "sealed before the rotation"
+    )
+
+
+def test_a_rotation_cannot_finish_while_cases_remain_on_the_old_key(
+    app: Flask, network: Network, db: Session
+) -> None:
+    public = app.test_client()
+    for number in range(3):
+        submit(public, narrative=f"report {number}")
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None
+    assert rotation.start(db, organisation, network.key(network.brazil))
+    assert rotation.reseal_batch(db, organisation, network.key(network.brazil), size=2) == 2
+    assert rotation.remaining(db, organisation) == 1
+    with pytest.raises(rotation.RotationError):
+        rotation.finish(db, organisation)
+    assert organisation.key_version == 1
+    assert rotation.reseal_batch(db, organisation, network.key(network.brazil), size=2) == 1
+    rotation.finish(db, organisation)
+    assert organisation.key_version == 2

@@ -27,6 +27,7 @@ from reporter.accounts.models import (
 )
 from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
 from reporter.orgs.service import add_slot, open_slot
+from reporter.settings import Settings
 
 DEFAULT_INVITATION_LIFETIME = dt.timedelta(hours=72)
 MIN_PASSPHRASE_CHARS = 12
@@ -382,6 +383,13 @@ def totp_uri(member: StaffMember, totp_secret: str, issuer: str) -> str:
 class SessionLimits:
     idle: dt.timedelta
     absolute: dt.timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionLimits:
+        return cls(
+            idle=dt.timedelta(minutes=settings.staff_idle_minutes),
+            absolute=dt.timedelta(hours=settings.staff_absolute_hours),
+        )
 
 
 @dataclass(frozen=True)

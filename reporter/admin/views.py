@@ -48,11 +48,12 @@ AUDIT_PAGE = 100
 
 
 def _grantable_roles() -> list[str]:
-    """An admin grants roles within their own organisation; network admins only in the network.
+    """The roles an admin may grant, and so also disable or reset: within their own
+    organisation, never above their own (only a network admin makes or manages another).
     Least privileged first: the form starts on the role that can see the least."""
     member = auth.current_staff().member
     roles = [ADVOCATE, MODERATOR, ORG_ADMIN]
-    if member.organisation.kind == NETWORK:
+    if member.role == NETWORK_ADMIN and member.organisation.kind == NETWORK:
         roles = [*roles, NETWORK_ADMIN]
     return roles
 
@@ -151,6 +152,8 @@ def disable() -> tuple[str, int]:
     member = _member_of_my_organisation(form.member_id.data)
     if member.id == auth.current_staff().member.id:
         abort(400)
+    if member.role not in _grantable_roles():
+        abort(403)
     if form.confirm.data != "yes":
         return _confirm_first(form, member, "disable")
     accounts.disable_member(get_session(), member)

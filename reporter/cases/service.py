@@ -21,6 +21,7 @@ from reporter.orgs.models import Organisation
 from reporter.reports.models import Case, Report
 from reporter.reports.service import (
     ContentPurged,
+    NotARecipient,
     ReportContent,
     case_of,
     decrypt_content,
@@ -83,7 +84,8 @@ def find_case(session: Session, report_id: uuid.UUID, organisation: Organisation
         raise CaseNotFound
     try:
         return case_of(session, report, organisation)
-    except Exception as exc:
+    except NotARecipient as exc:
+        # Only "this organisation was not sent it" is a 404; any other error is a bug to see.
         raise CaseNotFound from exc
 
 

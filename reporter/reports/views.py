@@ -303,7 +303,7 @@ def _send(answers: MultiDict[str, str]) -> tuple[str, int]:
         # Not from a check-answers page of ours: show it, with a receipt, before anything is sent.
         return _render_page(wizard.CHECK, answers)
     if _csrf_failed():
-        return _render_page(wizard.CHECK, answers, problems=Problems(expired=True))
+        return _render_page(wizard.CHECK, answers, problems=Problems(expired=True), status=400)
     # Only a well-formed report with a valid token counts against a flood limit.
     verdict = flood.spend("submit")
     if not verdict.allowed:

@@ -27,11 +27,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def session_limits() -> SessionLimits:
-    settings = current_settings()
-    return SessionLimits(
-        idle=dt.timedelta(minutes=settings.staff_idle_minutes),
-        absolute=dt.timedelta(hours=settings.staff_absolute_hours),
-    )
+    return SessionLimits.from_settings(current_settings())
 
 
 def password_cost() -> crypto.Cost:

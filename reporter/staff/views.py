@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -24,9 +26,19 @@ blueprint.before_request(auth.load_staff)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths inside the staff area: never an open redirect.
-    if target and target.startswith("/staff/") and not target.startswith("//"):
-        return target
+    """Only a plain path inside the staff area: no scheme or host, no backslash (browsers read it
+    as a slash), no empty or dot segment that could climb out of /staff/."""
+    if target and "\\" not in target:
+        parts = urlsplit(target)
+        segments = parts.path.split("/")[1:]
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and parts.path.startswith("/staff/")
+            and not any(segment in ("", ".", "..") for segment in segments[:-1])
+            and segments[-1] not in (".", "..")
+        ):
+            return target
     return url_for("staff.home")
 
 
