@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
+    from reporter.public.language import register_language_converter
+
+    register_language_converter(app, settings.languages)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     security.protect_forms(app)

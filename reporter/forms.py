@@ -8,11 +8,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
-from wtforms import Field, SelectMultipleField
+from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from reporter.attachments.sanitize import AttachmentRejected, CleanFile, sanitise
 
@@ -33,6 +34,21 @@ REJECTION_MESSAGES = {
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ChoiceSelect(Select):
+    """A drop-down list without the `required` attribute: HTML allows it only on a list whose
+    first choice is an empty placeholder, and a list with no empty choice always sends one.
+    The form's validators still refuse a missing or unknown value."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("required", False)
+        rendered: Markup = super().__call__(field, **kwargs)
+        return rendered
+
+
+class ListField(SelectField):
+    widget = ChoiceSelect()
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -38,6 +38,9 @@ class Settings:
     neutral_title: str = ""
     default_language: str = "en"
     languages: tuple[str, ...] = LANGUAGES
+    # Search engines may list the landing and safety pages (so that a person looking for help
+    # finds them), never any other page. Off: every page is "noindex" and robots.txt says so.
+    search_engines_may_index: bool = True
     # A neutral page the quick-exit button leads to.
     quick_exit_url: str = "https://www.wikipedia.org/"
     max_attachments: int = 5

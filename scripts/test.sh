@@ -15,10 +15,18 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   fi
 fi
 
-# axe-core for the accessibility tests, from the npm registry (no browser download: they drive
-# Debian's Chromium).
+# The Nu Html Checker (npm vnu-jar) runs on Debian's Java.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  fi
+fi
+
+# axe-core and vnu-jar for the accessibility and HTML tests, from the npm registry. No install
+# script runs: nothing downloads a browser or a Java of its own (they use Debian's).
 if command -v npm >/dev/null 2>&1; then
-  npm ci --prefix tests/a11y --no-audit --no-fund --silent
+  npm ci --prefix tests/a11y --no-audit --no-fund --silent --ignore-scripts
 fi
 
 "$venv/bin/ruff" check .

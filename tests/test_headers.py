@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -199,3 +200,35 @@ def test_versioned_static_files_are_cached_for_a_year(app: Flask) -> None:
     stale.close()
     page = client.get("/staff/login").get_data(as_text=True)
     assert f"/static/site.css?v={version}" in page
+
+
+def test_search_engines_list_the_landing_and_safety_pages_only(
+    app_factory: Any, network: object
+) -> None:
+    client = app_factory().test_client()
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200 and robots.mimetype == "text/plain"
+    assert "Disallow: /staff/" in robots.get_data(as_text=True)
+    for url in ("/en/", "/es/safety"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<meta name="robots" content="index,follow">' in page, url
+        assert '<meta name="description" content="' in page, url
+    for url in ("/en/report", "/en/followup", "/staff/login"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<meta name="robots" content="noindex,nofollow">' in page, url
+        assert 'content="index' not in page, url
+    # Switched off, or with a neutral title: nothing is listed.
+    for settings in ({"search_engines_may_index": False}, {"neutral_title": "Notes"}):
+        quiet = app_factory(**settings).test_client()
+        page = quiet.get("/en/").get_data(as_text=True)
+        assert '<meta name="robots" content="noindex,nofollow">' in page, settings
+        assert 'name="description"' not in page, settings
+    closed = app_factory(search_engines_may_index=False).test_client()
+    assert closed.get("/robots.txt").get_data(as_text=True) == "User-agent: *\nDisallow: /\n"
+
+
+@pytest.mark.parametrize("url", ["/robots.txt/", "/wp-admin/setup.php", "/xx/report", "/EN/"])
+def test_an_unknown_first_segment_is_a_plain_404(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Location" not in response.headers

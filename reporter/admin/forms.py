@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from reporter.forms import clean_text
+from reporter.forms import ListField, clean_text
 
 
 class InviteForm(FlaskForm):
@@ -22,7 +22,7 @@ class InviteForm(FlaskForm):
             clean_text,
         ],
     )
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    role = ListField(_l("Role"), validators=[DataRequired()])
 
 
 class MemberActionForm(FlaskForm):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from reporter.forms import clean_text
+from reporter.forms import ListField, clean_text
 
 
 class WorkflowForm(FlaskForm):
-    status = SelectField(_l("Status"), validators=[DataRequired()])
-    priority = SelectField(_l("Priority"), validators=[DataRequired()])
-    assignee = SelectField(_l("Assigned to"), validators=[Optional()])
+    status = ListField(_l("Status"), validators=[DataRequired()])
+    priority = ListField(_l("Priority"), validators=[DataRequired()])
+    assignee = ListField(_l("Assigned to"), validators=[Optional()])
 
 
 class NoteForm(FlaskForm):

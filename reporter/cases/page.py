@@ -13,7 +13,7 @@ from reporter.db import get_session
 from reporter.forms import choices
 from reporter.labels import CASE_STATUS_LABELS as STATUS_LABELS
 from reporter.labels import PRIORITY_LABELS
-from reporter.reports.models import Case
+from reporter.reports.models import STAFF_STATUSES, Case
 from reporter.staff import auth
 
 
@@ -21,7 +21,7 @@ def workflow_form(case: Case) -> WorkflowForm:
     form = WorkflowForm(
         status=case.status, priority=case.priority, assignee=str(case.assignee_id or "")
     )
-    form.status.choices = choices((key, STATUS_LABELS[key]) for key in cases.STAFF_STATUSES)
+    form.status.choices = choices((key, STATUS_LABELS[key]) for key in STAFF_STATUSES)
     form.priority.choices = choices(PRIORITY_LABELS.items())
     people = cases.colleagues(get_session(), auth.current_staff().member.organisation)
     form.assignee.choices = choices(

@@ -13,10 +13,16 @@ from sqlalchemy.orm import Session
 
 from reporter.cases.models import CaseNote
 from reporter.orgs.models import Organisation
-from reporter.reports.models import Attachment, Case, IndexToken, Message, Report, SentDraft
+from reporter.reports.models import (
+    FINISHED_STATUSES,
+    Attachment,
+    Case,
+    IndexToken,
+    Message,
+    Report,
+    SentDraft,
+)
 from reporter.reports.service import SENT_DRAFT_KEEP_DAYS
-
-FINISHED = ("closed", "spam", "withdrawn")
 
 
 @dataclass
@@ -93,7 +99,7 @@ def purge(session: Session, today: dt.date | None = None) -> PurgeResult:
 
 def _content_may_go(case: Case, organisation: Organisation, today: dt.date) -> bool:
     days = organisation.purge_closed_content_after_days
-    if days is None or case.status not in FINISHED:
+    if days is None or case.status not in FINISHED_STATUSES:
         return False
     finished_on = case.closed_on or case.received_on
     return finished_on <= today - dt.timedelta(days=days)

@@ -18,7 +18,7 @@ from reporter.coding.service import StoredAct, list_acts
 from reporter.followup.service import ThreadMessage, decrypt_messages
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
-from reporter.reports.models import Case, Report
+from reporter.reports.models import STAFF_STATUSES, WITHDRAWN, Case, Report
 from reporter.reports.service import (
     ContentPurged,
     NotARecipient,
@@ -28,8 +28,6 @@ from reporter.reports.service import (
     open_case_key,
 )
 
-STAFF_STATUSES: tuple[str, ...] = ("new", "in_review", "documented", "referred", "closed", "spam")
-ALL_STATUSES: tuple[str, ...] = (*STAFF_STATUSES, "withdrawn")
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -137,7 +135,7 @@ def mark_replies_read(case: Case) -> None:
 
 
 def set_status(case: Case, status: str, today: dt.date | None = None) -> None:
-    if status not in STAFF_STATUSES or case.status == "withdrawn":
+    if status not in STAFF_STATUSES or case.status == WITHDRAWN:
         raise InvalidChange(status)
     case.status = status
     case.closed_on = (today or dt.date.today()) if status in ("closed", "spam") else None

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from reporter import vocabulary as v
-from reporter.forms import choices, clean_text
+from reporter.forms import ListField, choices, clean_text
 
 
 class ReferralForm(FlaskForm):
-    intervention_type = SelectField(_l("Type"), validators=[DataRequired()])
-    status = SelectField(_l("Status"), validators=[DataRequired()])
+    intervention_type = ListField(_l("Type"), validators=[DataRequired()])
+    status = ListField(_l("Status"), validators=[DataRequired()])
     date = DateField(_l("Date"), validators=[Optional()])
-    outcome = SelectField(_l("Outcome"), validators=[Optional()])
+    outcome = ListField(_l("Outcome"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Length(max=500), clean_text])
 
 

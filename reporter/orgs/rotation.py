@@ -18,10 +18,8 @@ from reporter import crypto
 from reporter.accounts.models import Invitation, StaffMember, StaffSession
 from reporter.orgs.models import INVITATION, RECOVERY, STAFF, Organisation, OrgKeySlot
 from reporter.orgs.service import add_slot, index_key_associated_data
-from reporter.reports.models import Case
+from reporter.reports.models import KEY_PURPOSES, Case
 from reporter.reports.service import sealed_key_associated_data
-
-PURPOSES = ("content", "thread", "case")
 
 
 class RotationError(Exception):
@@ -107,19 +105,10 @@ def reseal_batch(
         .limit(size)
     ).all()
     for case in cases:
-        sealed = {
-            "content": case.sealed_content_key,
-            "thread": case.sealed_thread_key,
-            "case": case.sealed_case_key,
-        }
-        resealed = {}
-        for purpose in PURPOSES:
+        for purpose in KEY_PURPOSES:
             aad = sealed_key_associated_data(case.report_id, case.organisation_id, purpose)
-            key = crypto.unseal(current_private_key, sealed[purpose], aad)
-            resealed[purpose] = crypto.seal(organisation.next_public_key, key, aad)
-        case.sealed_content_key = resealed["content"]
-        case.sealed_thread_key = resealed["thread"]
-        case.sealed_case_key = resealed["case"]
+            key = crypto.unseal(current_private_key, case.sealed_key(purpose), aad)
+            case.reseal(purpose, crypto.seal(organisation.next_public_key, key, aad))
         case.key_version = version
     session.flush()
     return len(cases)

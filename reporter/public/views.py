@@ -23,6 +23,16 @@ def negotiate_language() -> Response:
     return response
 
 
+@root.get("/robots.txt")
+def robots_txt() -> Response:
+    """Only the landing and safety pages may be listed (their pages say so too)."""
+    if current_settings().search_engines_may_index:
+        rules = "User-agent: *\nDisallow: /staff/\nDisallow: /static/\n"
+    else:
+        rules = "User-agent: *\nDisallow: /\n"
+    return Response(rules, mimetype="text/plain")
+
+
 @blueprint.get("/")
 @compress.compressed()
 def index() -> str:

@@ -18,7 +18,7 @@ from reporter.coding.service import coded_acts
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
 from reporter.queue.blind_index import index_new_cases, index_token
-from reporter.reports.models import Case, IndexToken
+from reporter.reports.models import FINISHED_STATUSES, Case, IndexToken
 from reporter.reports.service import ContentPurged, decrypt_content
 from reporter.statistics.service import reconcile_dirty_cases
 
@@ -89,7 +89,7 @@ def _filtered(
         query = query.where(Case.status == filters.status)
     else:
         # Closed, spam and withdrawn reports leave the default view; a filter brings them back.
-        query = query.where(Case.status.not_in(("spam", "withdrawn", "closed")))
+        query = query.where(Case.status.not_in(FINISHED_STATUSES))
     if filters.priority:
         query = query.where(Case.priority == filters.priority)
     if filters.assignee == "me":

@@ -10,15 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reporter.db import Base
 
-STATUSES: tuple[str, ...] = (
-    "new",
-    "in_review",
-    "documented",
-    "referred",
-    "closed",
-    "spam",
-    "withdrawn",
-)
+# A case's statuses: the one place they are defined. Staff set any but "withdrawn", which only
+# the reporter's own withdrawal sets.
+WITHDRAWN = "withdrawn"
+STAFF_STATUSES: tuple[str, ...] = ("new", "in_review", "documented", "referred", "closed", "spam")
+STATUSES: tuple[str, ...] = (*STAFF_STATUSES, WITHDRAWN)
+# Work on the case is over: retention may remove its raw content after the set time.
+FINISHED_STATUSES: frozenset[str] = frozenset({"closed", "spam", WITHDRAWN})
+# Never counted in the statistics.
+NOT_COUNTED_STATUSES: frozenset[str] = frozenset({"spam", WITHDRAWN})
+
+
+# The keys of a report that each receiving organisation holds, sealed, on its case: the content,
+# the message thread, and the case key for what staff write.
+KEY_PURPOSES: tuple[str, ...] = ("content", "thread", "case")
+_SEALED_COLUMNS = {purpose: f"sealed_{purpose}_key" for purpose in KEY_PURPOSES}
 
 
 class InstanceValue(Base):
@@ -113,6 +119,13 @@ class Case(Base):
     sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
 
     report: Mapped[Report] = relationship(back_populates="cases")
+
+    def sealed_key(self, purpose: str) -> bytes:
+        """The report key sealed to this case's organisation for one of KEY_PURPOSES."""
+        return bytes(getattr(self, _SEALED_COLUMNS[purpose]))
+
+    def reseal(self, purpose: str, sealed: bytes) -> None:
+        setattr(self, _SEALED_COLUMNS[purpose], sealed)
 
 
 class IndexToken(Base):

@@ -275,11 +275,7 @@ def open_case_key(case: Case, private_key: bytes, purpose: str) -> bytes:
     """One of the report keys sealed to the case's organisation: content, thread or case."""
     return crypto.unseal(
         private_key,
-        {
-            "content": case.sealed_content_key,
-            "thread": case.sealed_thread_key,
-            "case": case.sealed_case_key,
-        }[purpose],
+        case.sealed_key(purpose),
         sealed_key_associated_data(case.report_id, case.organisation_id, purpose),
     )
 

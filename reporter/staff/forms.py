@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from reporter.forms import ListField
 
 
 class LoginForm(FlaskForm):
@@ -35,4 +37,4 @@ class ConfirmForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language of these pages"), validators=[DataRequired()])
+    language = ListField(_l("Language of these pages"), validators=[DataRequired()])

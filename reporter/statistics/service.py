@@ -18,11 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter.orgs.keyring import Keyring
-from reporter.reports.models import Case
+from reporter.reports.models import NOT_COUNTED_STATUSES, Case
 from reporter.reports.service import ContentPurged, ReportContent, decrypt_content
 from reporter.statistics.models import StatCount
 
-NOT_COUNTED_STATUSES = frozenset({"spam", "withdrawn"})
 NO_VALUE = ""
 
 
