@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 
 import pytest
 from flask import Flask
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
+from tests.media import png_with_text
 from tests.staff import code, form_token, login, make_member
 
 ROLES = ("network_admin", "org_admin", "moderator", "advocate")
@@ -32,7 +34,13 @@ class World:
 
 @pytest.fixture
 def world(app: Flask, network: Network, db: Session) -> World:
-    submit(app.test_client(), narrative="BR only", share_with_network=None)
+    # With a file: "file of another organisation" must be refused for being theirs, not missing.
+    submit(
+        app.test_client(),
+        narrative="BR only",
+        share_with_network=None,
+        files=[(BytesIO(png_with_text()), "photo.png")],
+    )
     submit(
         app.test_client(),
         narrative="CO shared",
@@ -116,7 +124,8 @@ def _expectations(
         ("queue", _get("/staff/queue"), table(readers, FORBIDDEN)),
         ("case BR-only", _get(f"/staff/cases/{br}"), table(readers_br, NOT_FOUND)),
         ("case shared", _get(f"/staff/cases/{shared}"), table(readers_network, NOT_FOUND)),
-        ("file of BR-only", _get(f"/staff/cases/{br}/files/1"), table(set(), NOT_FOUND)),
+        ("file of BR-only", _get(f"/staff/cases/{br}/files/1"), table(readers_br, NOT_FOUND)),
+        ("no such file", _get(f"/staff/cases/{br}/files/2"), table(set(), NOT_FOUND)),
         (
             "workflow BR-only",
             _post(

@@ -77,7 +77,9 @@ def test_malformed_multipart_body_is_a_400(
     response = client.post(
         "/en/report", data=body, content_type="multipart/form-data; boundary=XYZ"
     )
-    assert 400 <= response.status_code < 500
+    # A cut-off body: the "could not be read" page, never an expired-page answer or a 500.
+    assert response.status_code == 400
+    assert "What you sent could not be read" in response.get_data(as_text=True)
     _no_report(db)
 
 

@@ -122,7 +122,24 @@ def test_shared_report_keeps_its_content_until_every_organisation_allows(
     db.commit()
     app.test_cli_runner().invoke(args=["purge"])
     db.expire_all()
+    # The network's case is still open: kept.
     assert db.scalars(select(Report)).one().content is not None
+    network_case = db.get(Case, (report.id, network.network.id))
+    assert network_case is not None
+    # Closed by the network too, but only two days ago (its rule says ten): kept.
+    network_case.status, network_case.closed_on = "closed", dt.date.today() - dt.timedelta(days=2)
+    db.commit()
+    app.test_cli_runner().invoke(args=["purge"])
+    db.expire_all()
+    assert db.scalars(select(Report)).one().content is not None
+    # Past both organisations' rules: gone.
+    network_case = db.get(Case, (report.id, network.network.id))
+    assert network_case is not None
+    network_case.closed_on = dt.date.today() - dt.timedelta(days=10)
+    db.commit()
+    assert "report contents purged: 1" in app.test_cli_runner().invoke(args=["purge"]).output
+    db.expire_all()
+    assert db.scalars(select(Report)).one().content is None
 
 
 def test_spam_is_deleted_after_its_period(app: Flask, network: Network, db: Session) -> None:
