@@ -372,3 +372,37 @@ def test_cli_detects_a_rewound_head(app: Flask, db: Session) -> None:
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "entry 3: the head's MAC is wrong" in result.output
+
+
+def test_the_audit_page_checks_only_what_was_written_since_its_last_clean_check(
+    db: Session,
+) -> None:
+    from reporter.audit.service import CHECKPOINT, verify_since_last_check
+    from reporter.reports.models import InstanceValue
+
+    _chain(db, 5)
+    assert verify_since_last_check(db, KEY) == []
+    db.commit()
+    _chain(db, 3)  # entries 6 to 8, written after that check
+    # An edit after the checkpoint is found by the page.
+    original = db.scalar(select(AuditEntry.details).where(AuditEntry.id == 7))
+    db.execute(update(AuditEntry).where(AuditEntry.id == 7).values(details='{"n":99}'))
+    db.commit()
+    assert [p.entry_id for p in verify_since_last_check(db, KEY)] == [7]
+    # The checkpoint did not move past the problem, and the full check agrees.
+    assert [p.entry_id for p in verify(db, KEY)] == [7]
+    db.execute(update(AuditEntry).where(AuditEntry.id == 7).values(details=original))
+    db.commit()
+    assert verify_since_last_check(db, KEY) == []
+    db.commit()
+    # An edit before the checkpoint is left to the full check (`reporter audit verify`)...
+    db.execute(update(AuditEntry).where(AuditEntry.id == 2).values(details='{"n":99}'))
+    db.commit()
+    assert verify_since_last_check(db, KEY) == []
+    assert [p.entry_id for p in verify(db, KEY)] == [2]
+    # ...unless the checkpoint itself was forged: then the page reads the whole log again.
+    row = db.get(InstanceValue, CHECKPOINT)
+    assert row is not None
+    row.value = row.value[:40] + bytes(32)
+    db.commit()
+    assert [p.entry_id for p in verify_since_last_check(db, KEY)] == [2]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.audit.models import AuditEntry, AuditHead
+from reporter.reports.models import InstanceValue
 
 GENESIS = b"\x00" * 32
 HEAD_MAC_CONTEXT = b"reporter/audit-head/v1|"
@@ -161,12 +162,60 @@ def verify(session: Session, key: bytes, anchor: Anchor | None = None) -> list[P
     """Every edited, deleted, inserted or reordered entry breaks the chain somewhere; a head
     rewound to an earlier entry fails its MAC; with an anchor, a log cut below it or rewritten
     before it (even with the key) no longer holds the anchored entry with that hash."""
+    return _verify_after(session, key, 0, GENESIS, anchor)
+
+
+CHECKPOINT = "audit_verified_through"
+CHECKPOINT_CONTEXT = b"reporter/audit-checkpoint/v1|"
+
+
+def _checkpoint_mac(key: bytes, entry_id: int, entry_hash_: bytes) -> bytes:
+    return crypto.mac(key, CHECKPOINT_CONTEXT + entry_id.to_bytes(8, "big") + entry_hash_)
+
+
+def verify_since_last_check(session: Session, key: bytes) -> list[Problem]:
+    """What the audit page shows: the entries written since the last check that found nothing,
+    continued from that entry's hash, and the head. The point of that check is kept under a MAC
+    (it cannot be moved forward without the key); `reporter audit verify` reads the whole log."""
+    after_id, previous_hash = 0, GENESIS
+    row = session.get(InstanceValue, CHECKPOINT)
+    if row is not None and len(row.value) == 8 + 32 + 32:
+        entry_id = int.from_bytes(row.value[:8], "big")
+        checked_hash, tag = row.value[8:40], row.value[40:]
+        entry = session.get(AuditEntry, entry_id)
+        if (
+            crypto.verifier_matches(_checkpoint_mac(key, entry_id, checked_hash), tag)
+            and entry is not None
+            and crypto.verifier_matches(entry.entry_hash, checked_hash)
+        ):
+            after_id, previous_hash = entry_id, checked_hash
+    problems = _verify_after(session, key, after_id, previous_hash, None)
+    newest = current_anchor(session)
+    if not problems and newest is not None:
+        value = (
+            newest.entry_id.to_bytes(8, "big")
+            + newest.entry_hash
+            + _checkpoint_mac(key, newest.entry_id, newest.entry_hash)
+        )
+        if row is None:
+            session.add(InstanceValue(name=CHECKPOINT, value=value))
+        else:
+            row.value = value
+        session.flush()
+    return problems
+
+
+def _verify_after(
+    session: Session, key: bytes, after_id: int, previous_hash: bytes, anchor: Anchor | None
+) -> list[Problem]:
     problems: list[Problem] = []
-    previous_hash = GENESIS
-    expected_id = 1
+    expected_id = after_id + 1
     anchored: AuditEntry | None = None
     for entry in session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
+        select(AuditEntry)
+        .where(AuditEntry.id > after_id)
+        .order_by(AuditEntry.id)
+        .execution_options(yield_per=1000)
     ):
         if entry.id != expected_id:
             problems.append(
