@@ -245,6 +245,24 @@ def test_a_resend_of_the_same_report_is_stored_once(
     assert _reports(db) == 1
 
 
+def test_a_resend_after_the_sent_marks_were_purged_is_still_stored_once(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    from sqlalchemy import delete
+
+    from reporter.reports.models import SentDraft
+
+    check = _to_check(client)
+    first = step(client, check, "send")
+    # `reporter purge` removes the marks after 30 days; the receipt's own lookup remains.
+    db.execute(delete(SentDraft))
+    db.commit()
+    again = step(client, check, "send")
+    assert receipt_of(first) == receipt_of(again)
+    assert "We had already received this report" in again.get_data(as_text=True)
+    assert _reports(db) == 1
+
+
 def test_two_racing_copies_of_one_report_store_one(
     app: Flask, network: Network, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
