@@ -41,18 +41,19 @@ def main() -> int:
             for code in codes.values()
         )
         ran = counts["killed"] + counts["timeout"] + counts["survived"]
-        rate = (counts["killed"] + counts["timeout"]) / ran if ran else 0.0
+        rate = (counts["killed"] + counts["timeout"]) / ran if ran else None
         print(
             f"| {module} | {len(codes)} | {counts['killed']} | {counts['timeout']} "
-            f"| {counts['survived']} | {counts['not run']} | {rate:.0%} |"
+            f"| {counts['survived']} | {counts['not run']} "
+            f"| {'—' if rate is None else f'{rate:.0%}'} |"
         )
-        if rate < TARGET:
+        if rate is None or rate < TARGET or counts["not run"]:
             below.append(module)
         survivors.extend(name for name, code in codes.items() if code == 0)
     print(f"\nsurviving mutants ({len(survivors)}); see one with `mutmut show NAME`:")
     for name in survivors:
         print(f"  {name}")
-    print(f"\nbelow {TARGET:.0%}: {', '.join(below) if below else 'none'}")
+    print(f"\nbelow {TARGET:.0%} or not finished: {', '.join(below) if below else 'none'}")
     return 0
 
 
