@@ -171,3 +171,67 @@ def test_purge_removes_expired_staff_sessions_and_keeps_live_ones(
     left = db.scalars(select(StaffMember.username).join(StaffSession)).all()
     assert left == ["other"]
     assert db.scalar(select(func.count()).select_from(StaffSession)) == 1
+
+
+def _cookie(response: object, name: str) -> str:
+    headers = response.headers.getlist("Set-Cookie")  # type: ignore[attr-defined]
+    [found] = [header for header in headers if header.startswith(f"{name}=")]
+    return str(found)
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_staff_cookies_stay_in_the_staff_area_and_go_at_logout(
+    app: Flask, network: Network, secure: bool
+) -> None:
+    make_member(app, network.brazil, network.key(network.brazil), "mod", MODERATOR)
+    client = app.test_client()
+    base = "https://reporter.example" if secure else "http://localhost"
+    login_page = client.get("/staff/login", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+    assert token is not None
+    response = client.post(
+        "/staff/login",
+        base_url=base,
+        data={
+            "csrf_token": token.group(1),
+            "username": "mod",
+            "passphrase": "correct horse battery staple orbit",
+            "code": code(1 if secure else 0),
+        },
+    )
+    assert response.status_code == 302
+    for name in ("staff_session", "staff_device"):
+        cookie = _cookie(response, name)
+        assert "Path=/staff" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert ("Secure" in cookie) is secure, (name, cookie)
+    device = _cookie(response, "staff_device")
+    # The device cookie lasts; the session cookie ends with the browser.
+    assert "Max-Age=15552000" in device and "Max-Age" not in _cookie(response, "staff_session")
+    # Two logins get two different device names, each tied to the username.
+    value = device.split(";")[0].split("=", 1)[1]
+    device_id, tag = value.split(".")
+    assert len(device_id) >= 20 and len(bytes.fromhex(tag)) == 32
+    ended = client.post("/staff/logout", base_url=base)
+    gone = _cookie(ended, "staff_session")
+    assert gone.startswith("staff_session=;") and "Path=/staff" in gone
+    assert "Expires=Thu, 01 Jan 1970" in gone and "HttpOnly" in gone and "SameSite=Strict" in gone
+    assert ("Secure" in gone) is secure
+    assert client.get("/staff/queue", base_url=base).status_code == 302
+
+
+def test_a_known_device_is_known_for_its_own_username_only(app: Flask) -> None:
+    from reporter.staff import auth
+
+    with app.test_request_context("/staff/login"):
+        cookie = auth.new_device_cookie("mod")
+        other = auth.new_device_cookie("mod")
+    assert cookie != other
+    with app.test_request_context("/staff/login", headers={"Cookie": f"staff_device={cookie}"}):
+        mine = auth.device_client("mod")
+        assert mine is not None
+        assert auth.device_client("admin") is None
+    with app.test_request_context("/staff/login", headers={"Cookie": f"staff_device={other}"}):
+        assert auth.device_client("mod") not in (None, mine)
+    forged = cookie.split(".")[0] + "." + "00" * 32
+    with app.test_request_context("/staff/login", headers={"Cookie": f"staff_device={forged}"}):
+        assert auth.device_client("mod") is None
