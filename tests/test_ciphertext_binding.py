@@ -210,3 +210,40 @@ def test_a_file_moved_to_another_report_refuses_to_open(
     # Even with the first report's file key, its chunks do not open under another file's id.
     with pytest.raises(crypto.DecryptionFailed):
         b"".join(storage.read(db, {**other, "key": ref["key"]}))
+
+
+def test_no_two_encryption_contexts_can_give_the_same_bytes() -> None:
+    from reporter.crypto import contexts
+
+    labels = [
+        value
+        for name, value in vars(contexts).items()
+        if name.isupper() and isinstance(value, bytes)
+    ] + [b"reporter/" + kind + b"/v1|" for kind in contexts.CASEWORK_KINDS]
+    assert len(labels) == len(set(labels)) > 12
+    for label in labels:
+        assert label.startswith(b"reporter/") and label.endswith(b"|")
+        # None is the start of another: a context's bytes can never be read as another's.
+        assert not any(other != label and other.startswith(label) for other in labels), label
+
+
+def test_the_contexts_of_stored_data_never_change() -> None:
+    """They are part of every stored ciphertext: a changed byte would lock away all of it."""
+    from reporter.crypto import contexts
+
+    one, two = uuid.UUID(int=1), uuid.UUID(int=2)
+    assert contexts.report_content(one) == b"reporter/report/v1|" + one.bytes
+    assert contexts.thread_key(one) == b"reporter/thread-key/v1|" + one.bytes
+    assert (
+        contexts.sealed_key(one, two, "case")
+        == b"reporter/sealed/v1|" + one.bytes + two.bytes + b"case"
+    )
+    assert contexts.message(one, "staff") == b"reporter/message/v1|" + one.bytes + b"|staff"
+    assert contexts.note(one, two) == b"reporter/note/v1|" + one.bytes + two.bytes
+    assert contexts.act(one, two) == b"reporter/act/v1|" + one.bytes + two.bytes
+    assert contexts.casework(b"story", one, two) == b"reporter/story/v1|" + one.bytes + two.bytes
+    assert contexts.org_slot(one, "staff", 2) == b"reporter/org-slot/v1|" + one.bytes + b"|staff|2"
+    assert contexts.index_key(one, 2) == b"reporter/index-key/v1|" + one.bytes + b"2"
+    assert contexts.totp(one) == b"reporter/totp/v1|" + one.bytes
+    assert contexts.staff_key(one) == b"reporter/staff-key/v1|" + one.bytes
+    assert contexts.AUDIT_HEAD == b"reporter/audit-head/v1|"

@@ -25,6 +25,7 @@ from reporter.accounts.models import (
     StaffMember,
     StaffSession,
 )
+from reporter.crypto import contexts
 from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
 from reporter.orgs.service import add_slot, open_slot
 from reporter.settings import Settings
@@ -84,11 +85,11 @@ def utcnow() -> dt.datetime:
 
 
 def totp_associated_data(member_id: uuid.UUID) -> bytes:
-    return b"reporter/totp/v1|" + member_id.bytes
+    return contexts.totp(member_id)
 
 
 def _private_key_associated_data(member_id: uuid.UUID) -> bytes:
-    return b"reporter/staff-key/v1|" + member_id.bytes
+    return contexts.staff_key(member_id)
 
 
 def passphrase_problems(passphrase: str, user_inputs: list[str]) -> list[str]:

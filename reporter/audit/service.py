@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.audit.models import AuditEntry, AuditHead
+from reporter.crypto import contexts
 from reporter.reports.models import InstanceValue
 
 GENESIS = b"\x00" * 32
-HEAD_MAC_CONTEXT = b"reporter/audit-head/v1|"
+HEAD_MAC_CONTEXT = contexts.AUDIT_HEAD
 ANCHOR_PREFIX = "AUDIT-ANCHOR"
 
 
@@ -166,7 +167,7 @@ def verify(session: Session, key: bytes, anchor: Anchor | None = None) -> list[P
 
 
 CHECKPOINT = "audit_verified_through"
-CHECKPOINT_CONTEXT = b"reporter/audit-checkpoint/v1|"
+CHECKPOINT_CONTEXT = contexts.AUDIT_CHECKPOINT
 
 
 def _checkpoint_mac(key: bytes, entry_id: int, entry_hash_: bytes) -> bytes:

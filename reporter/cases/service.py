@@ -15,6 +15,7 @@ from reporter.attachments.storage import AttachmentRef
 from reporter.cases.models import CaseNote
 from reporter.casework import service as casework
 from reporter.coding.service import StoredAct, list_acts
+from reporter.crypto import contexts
 from reporter.followup.service import ThreadMessage, decrypt_messages
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
@@ -88,7 +89,7 @@ def find_case(session: Session, report_id: uuid.UUID, organisation: Organisation
 
 
 def _note_associated_data(case: Case) -> bytes:
-    return b"reporter/note/v1|" + case.report_id.bytes + case.organisation_id.bytes
+    return contexts.note(case.report_id, case.organisation_id)
 
 
 def open_case(session: Session, case: Case, keyring: Keyring) -> CaseView:

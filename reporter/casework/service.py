@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from reporter import crypto
 from reporter.accounts.models import StaffMember
 from reporter.casework.models import AdvocacyStory, CaseLink, Referral
+from reporter.crypto import contexts
 from reporter.reports.models import Case, Report
 from reporter.reports.service import open_case_key
 from reporter.vocabulary import INTERVENTION_STATUSES, INTERVENTION_TYPES, OUTCOMES, keys
@@ -50,7 +51,7 @@ class StoredReferral:
 
 
 def _aad(case: Case, kind: bytes) -> bytes:
-    return b"reporter/" + kind + b"/v1|" + case.report_id.bytes + case.organisation_id.bytes
+    return contexts.casework(kind, case.report_id, case.organisation_id)
 
 
 def save_referral(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.coding.models import CaseAct
+from reporter.crypto import contexts
 from reporter.reports.models import Case
 from reporter.reports.service import ReportContent, open_case_key
 from reporter.statistics.service import NO_VALUE, refresh_statistics
@@ -99,7 +100,7 @@ def acts_from_report(content: ReportContent) -> list[Act]:
 
 
 def _act_associated_data(case: Case) -> bytes:
-    return b"reporter/act/v1|" + case.report_id.bytes + case.organisation_id.bytes
+    return contexts.act(case.report_id, case.organisation_id)
 
 
 def list_acts(session: Session, case: Case, private_key: bytes) -> list[StoredAct]:

@@ -13,6 +13,7 @@ from reporter import crypto
 from reporter.attachments import storage
 from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
+from reporter.crypto import contexts
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Message, Report
 from reporter.reports.service import (
@@ -77,7 +78,7 @@ class Thread:
 
 
 def message_associated_data(report: Report, author: str) -> bytes:
-    return b"reporter/message/v1|" + report.id.bytes + b"|" + author.encode()
+    return contexts.message(report.id, author)
 
 
 def decrypt_messages(report: Report, thread_key: bytes) -> list[ThreadMessage]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter import crypto
+from reporter.crypto import contexts
 from reporter.orgs.models import (
     NATIONAL,
     NETWORK,
@@ -41,18 +42,11 @@ class NewOrganisation:
 
 
 def slot_associated_data(organisation_id: uuid.UUID, kind: str, version: int) -> bytes:
-    return (
-        b"reporter/org-slot/v1|"
-        + organisation_id.bytes
-        + b"|"
-        + kind.encode()
-        + b"|"
-        + str(version).encode()
-    )
+    return contexts.org_slot(organisation_id, kind, version)
 
 
 def index_key_associated_data(organisation_id: uuid.UUID, version: int) -> bytes:
-    return b"reporter/index-key/v1|" + organisation_id.bytes + str(version).encode()
+    return contexts.index_key(organisation_id, version)
 
 
 def add_slot(

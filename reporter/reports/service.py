@@ -18,6 +18,7 @@ from reporter import vocabulary as v
 from reporter.attachments import storage
 from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
+from reporter.crypto import contexts
 from reporter.orgs.models import Organisation
 from reporter.orgs.service import recipients_for
 from reporter.reports.models import Case, InstanceValue, Report, SentDraft
@@ -101,17 +102,17 @@ def receipt_salt(session: Session) -> bytes:
 
 
 def content_associated_data(report_id: uuid.UUID) -> bytes:
-    return b"reporter/report/v1|" + report_id.bytes
+    return contexts.report_content(report_id)
 
 
 def thread_key_associated_data(report_id: uuid.UUID) -> bytes:
-    return b"reporter/thread-key/v1|" + report_id.bytes
+    return contexts.thread_key(report_id)
 
 
 def sealed_key_associated_data(
     report_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str
 ) -> bytes:
-    return b"reporter/sealed/v1|" + report_id.bytes + organisation_id.bytes + purpose.encode()
+    return contexts.sealed_key(report_id, organisation_id, purpose)
 
 
 def _new_reference(session: Session) -> str:
