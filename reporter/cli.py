@@ -395,30 +395,22 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
 
     from reporter.audit.service import audit_key, record
     from reporter.orgs import rotation
-    from reporter.orgs.models import Organisation, OrgKeySlot
-    from reporter.orgs.service import open_slot
+    from reporter.orgs.models import Organisation
+    from reporter.orgs.service import OrganisationError, open_with_recovery_key
 
     session = new_session()
     try:
         org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
         if org is None:
             raise click.ClickException(f"no organisation {organisation!r}")
-        recovery_private = crypto.recovery_keypair(recovery_key).private_key
-        slot = session.scalar(
-            select(OrgKeySlot).where(
-                OrgKeySlot.organisation_id == org.id,
-                OrgKeySlot.holder == "recovery",
-                OrgKeySlot.key_version == org.key_version,
-            )
-        )
         try:
-            current = open_slot(slot, recovery_private) if slot else b""
-        except crypto.DecryptionFailed as error:
+            current = open_with_recovery_key(session, org, recovery_key)
+        except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
             raise click.ClickException(
                 "this recovery key does not open that organisation"
             ) from error
-        if not current:
-            raise click.ClickException("the organisation has no recovery slot")
+        except OrganisationError as error:
+            raise click.ClickException(str(error)) from error
         key = audit_key(current_settings().secret_key)
         if rotation.start(session, org, current):
             record(

@@ -159,3 +159,17 @@ def test_a_rotation_cannot_finish_while_cases_remain_on_the_old_key(
     assert rotation.reseal_batch(db, organisation, network.key(network.brazil), size=2) == 1
     rotation.finish(db, organisation)
     assert organisation.key_version == 2
+
+
+@pytest.mark.parametrize("recovery_key", ["not a key", "AAAA-" * 11 + "AAAA"])
+def test_rotation_with_a_wrong_recovery_key_says_so_and_changes_nothing(
+    app: Flask, network: Network, db: Session, recovery_key: str
+) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["keys", "rotate", "brasil", "--recovery-key", recovery_key]
+    )
+    assert result.exit_code != 0
+    assert "this recovery key does not open that organisation" in result.output
+    db.expire_all()
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None and organisation.next_public_key is None
