@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from reporter import bounds
@@ -20,11 +19,10 @@ from reporter.accounts.models import (
     NETWORK_ADMIN,
     ORG_ADMIN,
     ROLES_WITH_REPORT_ACCESS,
-    Invitation,
     StaffMember,
 )
+from reporter.admin import service as admin_service
 from reporter.admin.forms import InvitationActionForm, InviteForm, MemberActionForm, RetentionForm
-from reporter.audit.models import AuditEntry
 from reporter.audit.service import verify_since_last_check
 from reporter.context import current_settings
 from reporter.db import get_session
@@ -74,11 +72,10 @@ def _confirm_first(form: MemberActionForm, member: StaffMember, action: str) -> 
 
 
 def _member_of_my_organisation(member_id: str) -> StaffMember:
-    try:
-        member = get_session().get(StaffMember, uuid.UUID(member_id))
-    except ValueError:
-        abort(404)
-    if member is None or member.organisation_id != auth.current_staff().member.organisation_id:
+    member = admin_service.member_in(
+        get_session(), member_id, auth.current_staff().member.organisation_id
+    )
+    if member is None:
         abort(404)
     return member
 
@@ -86,11 +83,7 @@ def _member_of_my_organisation(member_id: str) -> StaffMember:
 def _people_page(status: int = 200, **extra: object) -> tuple[str, int]:
     session = get_session()
     organisation = auth.current_staff().member.organisation
-    members = session.scalars(
-        select(StaffMember)
-        .where(StaffMember.organisation_id == organisation.id)
-        .order_by(StaffMember.username)
-    ).all()
+    members = admin_service.members_of(session, organisation.id)
     return render_template(
         "staff/people.html",
         members=members,
@@ -187,15 +180,10 @@ def revoke() -> tuple[str, int]:
     if not form.validate():
         abort(400)
     session = get_session()
-    try:
-        invitation = session.get(Invitation, uuid.UUID(form.invitation_id.data))
-    except ValueError:
-        abort(404)
-    if (
-        invitation is None
-        or invitation.used
-        or invitation.organisation_id != auth.current_staff().member.organisation_id
-    ):
+    invitation = admin_service.pending_invitation_in(
+        session, form.invitation_id.data, auth.current_staff().member.organisation_id
+    )
+    if invitation is None:
         abort(404)
     invitation_id, username = str(invitation.id), invitation.username
     accounts.revoke_invitation(session, invitation)
@@ -238,10 +226,7 @@ def audit_log() -> tuple[str, int]:
     session = get_session()
     member = auth.current_staff().member
     page = bounds.page_number(request.args.get("page"))
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if member.role != NETWORK_ADMIN:
-        query = query.where(AuditEntry.organisation_id == member.organisation_id)
-    entries = session.scalars(query.offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1)).all()
+    entries = admin_service.audit_entries(session, member, page, AUDIT_PAGE)
     checked = member.role == NETWORK_ADMIN
     problems = verify_since_last_check(session, auth.audit_key()) if checked else []
     auth.record("audit_viewed", details={"page": page})
