@@ -221,10 +221,10 @@ def start_report(driver: Any, base: str, language: str, record: PathRecord) -> N
     record.arrive(driver)
 
 
-def minimal_path(
+def story_and_country(
     driver: Any, base: str, language: str, story: str, timeout: float = 15
-) -> tuple[str, PathRecord]:
-    """From the landing page: the story, the country, "check and send now", "Send report"."""
+) -> PathRecord:
+    """From the landing page: the two required questions, up to "You can send your report now"."""
     from selenium.webdriver.common.by import By
 
     record = PathRecord()
@@ -233,6 +233,16 @@ def minimal_path(
     press(driver, "next", record, timeout)
     choose(driver, "country", "BR", record)
     press(driver, "next", record, timeout)
+    return record
+
+
+def minimal_path(
+    driver: Any, base: str, language: str, story: str, timeout: float = 15
+) -> tuple[str, PathRecord]:
+    """From the landing page: the story, the country, "check and send now", "Send report"."""
+    from selenium.webdriver.common.by import By
+
+    record = story_and_country(driver, base, language, story, timeout)
     press(driver, "check", record, timeout)
     pending = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
     press(driver, "send", record, timeout)
@@ -247,12 +257,7 @@ def complete_path(
     """Every question answered, and a photo added on the last page."""
     from selenium.webdriver.common.by import By
 
-    record = PathRecord()
-    start_report(driver, base, language, record)
-    driver.find_element(By.ID, "narrative").send_keys(story)
-    press(driver, "next", record, timeout)
-    choose(driver, "country", "BR", record)
-    press(driver, "next", record, timeout)
+    record = story_and_country(driver, base, language, story, timeout)
     press(driver, "next", record, timeout)  # answer more questions
     tick(driver, "violation_groups", "policing", record)
     press(driver, "next", record, timeout)

@@ -22,6 +22,7 @@ from tests.browser import (
     requires_browser,
     staff_with_a_report,
     start_report,
+    story_and_country,
 )
 
 pytestmark = pytest.mark.browser
@@ -165,12 +166,7 @@ def test_too_many_reports_keeps_the_story(app_factory: Any, network: Any) -> Non
     driver = driver_for(javascript=False)
     try:
         minimal_path(driver, base, "en", "First report.")
-        record = PathRecord()
-        start_report(driver, base, "en", record)
-        driver.find_element(By.ID, "narrative").send_keys("My second story, still here.")
-        press(driver, "next", record)
-        choose(driver, "country", "BR", record)
-        press(driver, "next", record)
+        record = story_and_country(driver, base, "en", "My second story, still here.")
         press(driver, "check", record)
         press(driver, "send", record)
         main = driver.find_element(By.TAG_NAME, "main").text
@@ -293,12 +289,7 @@ def test_a_file_too_large_for_the_server_loses_no_answer(
     big.write_bytes(b"\xff\xd8\xff" + bytes(4 * 1024 * 1024))
     driver = driver_for(javascript=False)
     try:
-        record = PathRecord()
-        start_report(driver, base, "en", record)
-        driver.find_element(By.ID, "narrative").send_keys("My story must not be lost.")
-        press(driver, "next", record)
-        choose(driver, "country", "BR", record)
-        press(driver, "next", record)
+        record = story_and_country(driver, base, "en", "My story must not be lost.")
         press(driver, "check", record)
         receipt = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
         driver.find_element(By.ID, "attachments").send_keys(str(big))

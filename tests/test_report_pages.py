@@ -288,31 +288,9 @@ def test_two_racing_copies_of_one_report_store_one(
 
 
 def _content() -> Any:
-    from reporter.reports.service import ReportContent
+    from tests.factories import content
 
-    return ReportContent(
-        violations=[],
-        violation_other="",
-        incident_year=None,
-        incident_month=None,
-        incident_day=None,
-        date_precision="year",
-        country="BR",
-        region="",
-        city="",
-        location_type="",
-        perpetrators=[],
-        relation="",
-        populations=[],
-        narrative=STORY,
-        sought_protection="",
-        reasons_not=[],
-        share_with_network=False,
-        count_in_statistics=False,
-        allow_replies=True,
-        contact="",
-        language="en",
-    )
+    return content(violations=[], incident_year=None, perpetrators=[], relation="", narrative=STORY)
 
 
 def test_a_receipt_of_ones_own_choosing_is_never_used(
