@@ -10,6 +10,7 @@ from flask import Flask
 
 from tests.browser import (
     PathRecord,
+    add_file,
     choose,
     click_and_wait,
     complete_path,
@@ -292,7 +293,7 @@ def test_a_file_too_large_for_the_server_loses_no_answer(
         record = story_and_country(driver, base, "en", "My story must not be lost.")
         press(driver, "check", record)
         receipt = driver.find_element(By.CSS_SELECTOR, ".receipt .digits").text
-        driver.find_element(By.ID, "attachments").send_keys(str(big))
+        add_file(driver, big, record)
         press(driver, "send", record)
         assert "Files too large" in driver.find_element(By.TAG_NAME, "main").text
         # The page says "go back": the answers, and the receipt, are there.

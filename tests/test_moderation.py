@@ -38,6 +38,52 @@ def _case_ids(page: str) -> list[str]:
     return re.findall(r'href="/staff/cases/([0-9a-f-]+)"', page)
 
 
+def _table_contents(db: Session, leaving_out: set[str]) -> dict[str, list[tuple[object, ...]]]:
+    from reporter.db import Base
+
+    db.expire_all()
+    return {
+        table.name: sorted((tuple(row) for row in db.execute(table.select())), key=repr)
+        for table in Base.metadata.sorted_tables
+        if table.name not in leaving_out
+    }
+
+
+def test_the_queue_only_reads_and_still_finds_what_arrived_since_login(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    public = app.test_client()
+    submit(public, "en", violations=["extortion_bribe"], narrative="arrived after login")
+    submit(public, "en", country="CO", violations=["denial_oat"], narrative="another country")
+    # Reading the queue writes nothing but its audit entry and the session's last activity.
+    before = _table_contents(db, {"audit_entries", "audit_head", "staff_sessions"})
+    for query in (
+        "",
+        "?country=BR",
+        "?violation=extortion_bribe",
+        "?country=BR&violation=eviction",
+    ):
+        assert moderator.get(f"/staff/queue{query}").status_code == 200
+    assert _table_contents(db, {"audit_entries", "audit_head", "staff_sessions"}) == before
+    assert not any(case.indexed for case in db.scalars(select(Case)))
+    # Not indexed yet, the new cases are found by what they say, opened in memory.
+    found = moderator.get("/staff/queue?country=BR&violation=extortion_bribe")
+    assert len(_references(found.get_data(as_text=True))) == 1
+    assert (
+        _references(moderator.get("/staff/queue?violation=eviction").get_data(as_text=True)) == []
+    )
+    # The next login (a POST, holding the keys) indexes them; the filters give the same answer.
+    make_member(app, network.brazil, network.key(network.brazil), "next", "moderator")
+    assert login(app.test_client(), "next").status_code == 302
+    db.expire_all()
+    brazil_cases = db.scalars(select(Case).where(Case.organisation_id == network.brazil.id)).all()
+    assert brazil_cases and all(case.indexed for case in brazil_cases)
+    assert _references(
+        moderator.get("/staff/queue?country=BR&violation=extortion_bribe").get_data(as_text=True)
+    ) == _references(found.get_data(as_text=True))
+    assert _references(moderator.get("/staff/queue?country=CO").get_data(as_text=True)) == []
+
+
 def test_queue_filters_on_clear_and_encrypted_fields(
     app: Flask, network: Network, moderator: FlaskClient, db: Session
 ) -> None:

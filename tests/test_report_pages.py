@@ -356,3 +356,27 @@ def test_a_voice_recording_can_tell_the_story(
     receipt_of(sent)
     report = db.scalars(select(Report)).one()
     assert report.attachment_count == 1
+
+
+def _files_section_open(response: TestResponse) -> bool:
+    opening = re.search(r'<details class="files"( open)?>', response.get_data(as_text=True))
+    assert opening, "the check page has its files section"
+    return opening.group(1) is not None
+
+
+def test_the_files_section_opens_when_the_person_needs_it(
+    client: FlaskClient, network: Network, db: Session
+) -> None:
+    # Folded by default: most reports have no file, and the page stays short on a phone.
+    check = _to_check(client)
+    assert not _files_section_open(check)
+    # Open for a person who promised a recording, and after any problem with the files.
+    country = step(client, client.get("/en/report"), narrative="", voice_story="y")
+    promised = step(client, step(client, country, country="BR"), "check")
+    assert _files_section_open(promised)
+    missing = step(client, promised, "send", files=[])
+    assert "You chose to add a voice recording" in missing.get_data(as_text=True)
+    assert _files_section_open(missing)
+    expired = step(client, check, "send", csrf_token="expired")
+    assert _files_section_open(expired)
+    assert _reports(db) == 0

@@ -3,7 +3,7 @@
 Country and violation type are encrypted, so the queue filters on a blind index: keyed hashes
 made with a key derived from the organisation's private key, which only logged-in staff hold.
 Someone holding the server at rest cannot compute them; reports arriving while nobody is logged
-in are indexed on the next queue visit.
+in are indexed at the next staff login (reporter.queue.service.bring_up_to_date).
 """
 
 from __future__ import annotations

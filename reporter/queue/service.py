@@ -1,7 +1,9 @@
 """The moderation queue: one page of an organisation's cases, filtered, ordered and paged.
 
-A visit to the queue first indexes new cases (reporter.queue.blind_index) and brings the
-statistics of cases changed without keys up to date, since only a logged-in visit holds the keys.
+Only a logged-in member holds the keys that index new cases (reporter.queue.blind_index) and
+bring up to date the statistics of cases changed without keys. That work is a write, so it runs
+when the member logs in (a POST, `bring_up_to_date`), never on a visit to the queue: a GET only
+reads, and finds cases that arrived since then by opening them in memory (`_unindexed_matches`).
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased, selectinload
 
 from reporter.accounts.models import StaffMember
 from reporter.coding.service import coded_acts
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
-from reporter.queue.blind_index import index_new_cases, index_token
+from reporter.queue.blind_index import INDEX_BATCH, index_new_cases, index_token
 from reporter.reports.models import FINISHED_STATUSES, Case, IndexToken
 from reporter.reports.service import ContentPurged, decrypt_content
-from reporter.statistics.service import reconcile_dirty_cases
+from reporter.statistics.service import RECONCILE_BATCH, reconcile_dirty_cases
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,51 @@ class QueuePage:
     has_next: bool
 
 
+def bring_up_to_date(session: Session, keyring: Keyring) -> None:
+    """Index every case not indexed yet and reconcile every case whose statistics are stale.
+
+    Runs at login, the one POST that holds the keys before the member reads the queue."""
+    while index_new_cases(session, keyring) == INDEX_BATCH:
+        pass
+    while reconcile_dirty_cases(session, keyring, coded_acts) == RECONCILE_BATCH:
+        pass
+
+
+def _unindexed_matches(
+    session: Session, keyring: Keyring, filters: QueueFilters
+) -> list[uuid.UUID]:
+    """Cases that arrived since the last login carry no index token yet: open them in memory
+    and keep those that match the encrypted filters. Reads only."""
+    if not (filters.country or filters.violation):
+        return []
+    cases = session.scalars(
+        select(Case)
+        .where(Case.organisation_id == keyring.organisation.id, Case.indexed.is_(False))
+        .options(selectinload(Case.report))
+    ).all()
+    matches = []
+    for case in cases:
+        try:
+            content = decrypt_content(case, case.report, keyring.for_case(case))
+        except ContentPurged:
+            continue
+        if filters.country and content.country != filters.country:
+            continue
+        if filters.violation and filters.violation not in content.violations:
+            continue
+        matches.append(case.report_id)
+    return matches
+
+
 def _filtered(
-    organisation: Organisation, member: StaffMember, filters: QueueFilters, key: bytes
+    organisation: Organisation,
+    member: StaffMember,
+    filters: QueueFilters,
+    key: bytes,
+    unindexed: list[uuid.UUID],
 ) -> tuple[Select[Case], QueryableAttribute[dt.date]]:
     """The filtered query, and the column its date order should use: the first blind-index filter
-    drives the query through its (organisation, token, day) index when there is one."""
+    drives the query through its (organisation, token, day) index when every case is indexed."""
     query = select(Case).where(Case.organisation_id == organisation.id)
     received: QueryableAttribute[dt.date] = Case.received_on
     blind = [
@@ -64,6 +106,17 @@ def _filtered(
         for name, value in (("violation", filters.violation), ("country", filters.country))
         if value
     ]
+    if blind and unindexed:
+        indexed_match: list[ColumnElement[bool]] = [
+            exists().where(
+                IndexToken.report_id == Case.report_id,
+                IndexToken.organisation_id == organisation.id,
+                IndexToken.token == index_token(key, field_name, value),
+            )
+            for field_name, value in blind
+        ]
+        query = query.where(or_(and_(*indexed_match), Case.report_id.in_(unindexed)))
+        blind = []
     for position, (field_name, value) in enumerate(blind):
         token = index_token(key, field_name, value)
         if position == 0:
@@ -124,11 +177,10 @@ def queue(
 ) -> QueuePage:
     """One page of the organisation's cases, newest first unless asked otherwise."""
     organisation = keyring.organisation
-    index_new_cases(session, keyring)
-    reconcile_dirty_cases(session, keyring, coded_acts)
     key = keyring.index_key
     page = max(1, filters.page)
-    filtered, received = _filtered(organisation, member, filters, key)
+    unindexed = _unindexed_matches(session, keyring, filters)
+    filtered, received = _filtered(organisation, member, filters, key, unindexed)
     query = _ordered(filtered, received, filters.sort)
     page_query = (
         query.options(selectinload(Case.report)).offset((page - 1) * page_size).limit(page_size + 1)

@@ -132,10 +132,13 @@ def refresh_statistics(
     session.flush()
 
 
+RECONCILE_BATCH = 500
+
+
 def reconcile_dirty_cases(
-    session: Session, keyring: Keyring, acts_of: ActsOfCase, limit: int = 500
+    session: Session, keyring: Keyring, acts_of: ActsOfCase, limit: int = RECONCILE_BATCH
 ) -> int:
-    """On a staff visit: bring the statistics up to date for cases changed without keys."""
+    """At a staff login: bring the statistics up to date for cases changed without keys."""
     cases = session.scalars(
         select(Case)
         .where(Case.organisation_id == keyring.organisation.id, Case.stats_dirty.is_(True))
