@@ -122,6 +122,7 @@ def _add_organisation(
             username=admin_username,
             role=admin_role,
             organisation_keys={created.organisation.key_version: created.private_key},
+            advocacy_keys={created.organisation.advocacy_key_version: created.advocacy_key},
             lifetime=_invitation_lifetime(),
         )
         record(
@@ -331,7 +332,7 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
     from reporter.accounts.service import AccountError, create_invitation, reset_access
     from reporter.audit.service import audit_key, record
     from reporter.orgs.models import NETWORK, Organisation
-    from reporter.orgs.service import open_with_recovery_key
+    from reporter.orgs.service import open_advocacy_key_with_recovery_key, open_with_recovery_key
 
     session = new_session()
     try:
@@ -340,16 +341,20 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
             raise click.ClickException(f"no organisation {organisation!r}")
         try:
             private_key = open_with_recovery_key(session, org, recovery_key)
+            advocacy_key = open_advocacy_key_with_recovery_key(session, org, recovery_key)
         except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
             raise click.ClickException(
                 "this recovery key does not open that organisation"
             ) from error
         keys = {org.key_version: private_key}
+        advocacy_keys = {org.advocacy_key_version: advocacy_key}
         existing = session.scalar(select(StaffMember).where(StaffMember.username == admin_username))
         role = NETWORK_ADMIN if org.kind == NETWORK else ORG_ADMIN
         try:
             if existing is not None and existing.organisation_id == org.id:
-                invitation = reset_access(session, existing, keys, lifetime=_invitation_lifetime())
+                invitation = reset_access(
+                    session, existing, keys, advocacy_keys, lifetime=_invitation_lifetime()
+                )
             else:
                 invitation = create_invitation(
                     session,
@@ -357,6 +362,7 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
                     username=admin_username,
                     role=role,
                     organisation_keys=keys,
+                    advocacy_keys=advocacy_keys,
                     lifetime=_invitation_lifetime(),
                 )
         except AccountError as error:
@@ -389,14 +395,19 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
 )
 @with_appcontext
 def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
-    """Replace an organisation's keypair and reseal every report to it. Safe to interrupt: run
-    it again to carry on where it stopped."""
+    """Replace an organisation's keypair and reseal every report to it, then replace its advocacy
+    key and encrypt the statistics again. Safe to interrupt: run it again to carry on where it
+    stopped."""
     from sqlalchemy import select
 
     from reporter.audit.service import audit_key, record
     from reporter.orgs import rotation
     from reporter.orgs.models import Organisation
-    from reporter.orgs.service import OrganisationError, open_with_recovery_key
+    from reporter.orgs.service import (
+        OrganisationError,
+        open_advocacy_key_with_recovery_key,
+        open_with_recovery_key,
+    )
 
     session = new_session()
     try:
@@ -405,6 +416,7 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
             raise click.ClickException(f"no organisation {organisation!r}")
         try:
             current = open_with_recovery_key(session, org, recovery_key)
+            advocacy = open_advocacy_key_with_recovery_key(session, org, recovery_key)
         except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
             raise click.ClickException(
                 "this recovery key does not open that organisation"
@@ -433,6 +445,7 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
                     break
                 bar.update(moved)
         rotation.finish(session, org)
+        rotation.rotate_advocacy_key(session, org, advocacy)
         record(
             session,
             key,

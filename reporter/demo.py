@@ -180,9 +180,11 @@ def build_demo(
         return DemoResult(created=False, staff=_credentials())
     result = DemoResult(created=True, staff=_credentials())
     organisations: dict[str, tuple[Organisation, bytes]] = {}
+    advocacy_keys: dict[str, bytes] = {}
     for slug, name, kind, countries in ORGANISATIONS:
         new = create_organisation(session, name=name, slug=slug, kind=kind, countries=countries)
         organisations[slug] = (new.organisation, new.private_key)
+        advocacy_keys[slug] = new.advocacy_key
         result.recovery_keys[slug] = new.recovery_key
     for slug, username, role in STAFF:
         organisation, private_key = organisations[slug]
@@ -195,6 +197,7 @@ def build_demo(
                 role=role,
                 password=demo_password(username),
                 organisation_private_key=private_key,
+                advocacy_key=advocacy_keys[slug],
                 cost=password_cost,
                 totp_secret=demo_totp_secret(username),
             )

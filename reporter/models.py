@@ -15,7 +15,7 @@ from reporter.reports.models import (
     Message,
     Report,
 )
-from reporter.statistics.models import StatCount
+from reporter.statistics.models import StatContribution
 
 __all__ = [
     "AdvocacyStory",
@@ -38,5 +38,5 @@ __all__ = [
     "Report",
     "StaffMember",
     "StaffSession",
-    "StatCount",
+    "StatContribution",
 ]

@@ -23,6 +23,7 @@ from reporter.orgs.models import NATIONAL, NETWORK, Organisation
 from reporter.orgs.service import create_organisation
 from reporter.reports.service import ReceiptSecrets
 from reporter.settings import load_settings
+from tests.staff import ADVOCACY_KEYS
 
 # CI replays the same examples every run (a red CI must be reproducible); elsewhere hypothesis
 # draws new ones each time and keeps those that failed in its database.
@@ -144,6 +145,7 @@ def network(app: Flask) -> Network:
         session.commit()
     finally:
         session.close()
+    ADVOCACY_KEYS.update({m.organisation.id: m.advocacy_key for m in made})
     return Network(
         network=made[0].organisation,
         brazil=made[1].organisation,

@@ -24,6 +24,7 @@ from reporter.followup.service import Thread, add_reporter_message, add_staff_me
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Case, Report
 from reporter.reports.service import ReceiptSecrets, ReportContent, submit_report
+from tests.staff import ADVOCACY_KEYS, keyring_of
 
 FAST = crypto.Cost(1, 1024)
 SECRETS = ReceiptSecrets(b"factory pepper", FAST)
@@ -83,6 +84,7 @@ def staff_author(session: Session, organisation: Organisation, private_key: byte
         role=MODERATOR,
         password="correct horse battery staple orbit",
         organisation_private_key=private_key,
+        advocacy_key=ADVOCACY_KEYS[organisation.id],
         cost=FAST,
         totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
     ).member
@@ -129,7 +131,7 @@ def make_report(
         coding.save_act(
             session,
             case,
-            private_key,
+            keyring_of(organisation, private_key),
             coding.Act(violation_type="extortion_bribe", country="BR"),
         )
     case.status = status

@@ -4,19 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
+from collections import Counter
 
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from reporter import crypto
 from reporter.accounts.models import StaffMember
 from reporter.accounts.service import create_staff_member
 from reporter.db import new_session
+from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
 
 FAST = crypto.Cost(1, 1024)
+
+# The advocacy key of every organisation a test made (the `network` fixture registers them): what
+# an admin who grants access holds in their session.
+ADVOCACY_KEYS: dict[uuid.UUID, bytes] = {}
+
+
+def advocacy_keys_of(organisation: Organisation) -> dict[int, bytes]:
+    return {organisation.advocacy_key_version: ADVOCACY_KEYS[organisation.id]}
+
+
+def statistics(db: Session) -> Counter[tuple[str, ...]]:
+    """Every cell of every organisation's statistics, opened as an advocate would open them."""
+    from reporter.statistics.models import StatContribution
+    from reporter.statistics.service import open_contribution
+
+    total: Counter[tuple[str, ...]] = Counter()
+    for row in db.scalars(select(StatContribution)):
+        total.update(open_contribution(row, {row.key_version: ADVOCACY_KEYS[row.organisation_id]}))
+    return +total
+
+
+def keyring_of(organisation: Organisation, private_key: bytes) -> Keyring:
+    """The keys a logged-in moderator of the organisation holds."""
+    return Keyring(
+        organisation, {organisation.key_version: private_key}, advocacy_keys_of(organisation)
+    )
+
+
 PASSPHRASE = "correct horse battery staple orbit"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -35,6 +68,7 @@ def make_member(
             role=role,
             password=PASSPHRASE,
             organisation_private_key=private_key,
+            advocacy_key=ADVOCACY_KEYS[org.id],
             cost=FAST,
             totp_secret=TOTP_SECRET,
         )
@@ -70,8 +104,9 @@ def login(
     )
 
 
-def accept_and_enrol(client: FlaskClient, link: str, passphrase: str = PASSPHRASE) -> None:
-    """Follow an invitation link: choose the passphrase, then enrol TOTP with the key shown."""
+def accept_and_enrol(client: FlaskClient, link: str, passphrase: str = PASSPHRASE) -> str:
+    """Follow an invitation link: choose the passphrase, then enrol TOTP with the key shown.
+    Returns that TOTP key."""
     client.post(
         link,
         data={
@@ -89,3 +124,4 @@ def accept_and_enrol(client: FlaskClient, link: str, passphrase: str = PASSPHRAS
         data={"csrf_token": form_token(client, "/staff/enrol"), "code": code(secret=secret)},
     )
     assert response.status_code == 302
+    return secret

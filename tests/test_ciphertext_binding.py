@@ -33,7 +33,7 @@ from reporter.reports.service import (
 )
 from tests.conftest import Network, submit
 from tests.media import png_with_text
-from tests.staff import make_member
+from tests.staff import keyring_of, make_member
 
 
 def _two_reports(app: Flask, network: Network, db: Session) -> tuple[Case, Case]:
@@ -125,7 +125,10 @@ def test_notes_and_acts_moved_to_another_case_refuse_to_open(
     author = db.scalars(select(StaffMember).where(StaffMember.username == "mod")).one()
     note = add_note(db, first, private_key, author, "a note about the first")
     coding.save_act(
-        db, first, private_key, coding.Act(violation_type="extortion_bribe", country="BR")
+        db,
+        first,
+        keyring_of(network.brazil, private_key),
+        coding.Act(violation_type="extortion_bribe", country="BR"),
     )
     act = db.scalars(select(CaseAct).where(CaseAct.report_id == first.report_id)).one()
     # Moved to the second report's case, each refuses to open there.
@@ -247,3 +250,12 @@ def test_the_contexts_of_stored_data_never_change() -> None:
     assert contexts.totp(one) == b"reporter/totp/v1|" + one.bytes
     assert contexts.staff_key(one) == b"reporter/staff-key/v1|" + one.bytes
     assert contexts.AUDIT_HEAD == b"reporter/audit-head/v1|"
+    assert (
+        contexts.advocacy_slot(one, "staff", 2)
+        == b"reporter/advocacy-slot/v1|" + one.bytes + b"|staff|2"
+    )
+    assert (
+        contexts.stat_contribution(one, two)
+        == b"reporter/stat-contribution/v1|" + one.bytes + two.bytes
+    )
+    assert contexts.stat_link(one, two) == b"reporter/stat-link/v1|" + one.bytes + two.bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from flask import Flask
@@ -11,10 +12,11 @@ from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Session
 
 from reporter.coding.models import CaseAct
-from reporter.reports.models import Report
-from reporter.statistics.models import StatCount
+from reporter.reports.models import Case, Report
+from reporter.statistics.models import StatContribution
+from reporter.statistics.service import open_contribution
 from tests.conftest import Network, csrf_token, receipt_of, submit
-from tests.staff import form_token, login, make_member
+from tests.staff import ADVOCACY_KEYS, form_token, login, make_member
 
 
 @pytest.fixture
@@ -45,20 +47,19 @@ def _act(**overrides: object) -> dict[str, object]:
     return fields
 
 
-def _counts(db: Session) -> list[tuple[str, ...]]:
-    db.expire_all()
+def _counts(db: Session) -> list[tuple[object, ...]]:
+    """The statistics as an advocate would read them: every contribution opened and added up."""
+    total: Counter[tuple[str, ...]] = Counter()
+    for row in db.scalars(select(StatContribution)):
+        keys = {row.key_version: ADVOCACY_KEYS[row.organisation_id]}
+        total.update(open_contribution(row, keys))
+    cells: dict[tuple[str, ...], dict[str, int]] = {}
+    for (*dimensions, column), amount in total.items():
+        cells.setdefault(tuple(dimensions), {"combinations": 0, "acts": 0})[column] += amount
     return sorted(
-        (
-            r.country,
-            r.region,
-            r.year_month,
-            r.violation_type,
-            r.perpetrator_type,
-            r.population,
-            r.combinations,
-            r.acts,
-        )
-        for r in db.scalars(select(StatCount))
+        (*cell, amounts["combinations"], amounts["acts"])
+        for cell, amounts in cells.items()
+        if amounts["combinations"] or amounts["acts"]
     )
 
 
@@ -181,7 +182,7 @@ def test_region_must_belong_to_the_country(
 def test_statistics_have_no_link_to_reports(
     app: Flask, network: Network, moderator: FlaskClient, db: Session
 ) -> None:
-    for column in StatCount.__table__.columns:  # type: ignore[attr-defined]
+    for column in StatContribution.__table__.columns:  # type: ignore[attr-defined]
         targets = {fk.column.table.name for fk in column.foreign_keys if isinstance(fk, ForeignKey)}
         assert targets <= {"organisations"}, column.name
         assert "report" not in column.name and "case" not in column.name
@@ -204,3 +205,30 @@ def test_coding_is_encrypted_at_rest(
     assert db.scalars(select(CaseAct)).one()
     stored = database_bytes(app)
     assert b"forced_labour" not in stored and b"BR-AM" not in stored
+
+
+def test_statistics_are_encrypted_at_rest(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    from tests.dump import database_bytes
+
+    submit(app.test_client(), count_in_statistics="y", violations=["eviction"])
+    url = f"/staff/cases/{_case_id(db)}/acts/new"
+    moderator.post(
+        url,
+        data={
+            "csrf_token": form_token(moderator, url),
+            **_act(violation_type="forced_labour", region="BR-AM", populations=["migrant"]),
+        },
+    )
+    counted = [row for row in _counts(db) if row[3] == "forced_labour"]
+    assert counted == [("BR", "BR-AM", "2025-03", "forced_labour", "police", "migrant", 1, 1)]
+    contribution = db.scalars(select(StatContribution)).one()
+    assert not contribution.migrated
+    # Whoever holds the database reads no count, no dimension, and no link to the case.
+    stored = database_bytes(app)
+    for value in (b"forced_labour", b"BR-AM", b"migrant", b"2025-03"):
+        assert value not in stored, value
+    case = db.scalars(select(Case).where(Case.organisation_id == network.brazil.id)).one()
+    assert case.stats_link is not None
+    assert contribution.id.bytes not in case.stats_link

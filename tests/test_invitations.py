@@ -54,12 +54,13 @@ def _invite(admin: FlaskClient, username: str = "newcomer") -> str:
 
 
 def _invitation_slots(db: Session) -> int:
+    """How many invitations carry key slots (each carries its organisation and advocacy keys)."""
     db.expire_all()
     return (
         db.scalar(
-            select(func.count())
-            .select_from(OrgKeySlot)
-            .where(OrgKeySlot.invitation_id.is_not(None))
+            select(func.count(func.distinct(OrgKeySlot.invitation_id))).where(
+                OrgKeySlot.invitation_id.is_not(None)
+            )
         )
         or 0
     )
@@ -179,3 +180,50 @@ def test_invitation_lifetime_is_configurable(app_factory, network: Network, db: 
     invitation = db.scalars(select(Invitation)).one()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert invitation.expires_at - now <= dt.timedelta(hours=6)
+
+
+def test_an_invited_advocate_gets_the_advocacy_key_and_no_report_key(
+    app: Flask, network: Network, db: Session
+) -> None:
+    from reporter.accounts.service import authenticate
+    from tests.staff import ADVOCACY_KEYS, FAST, PASSPHRASE, code
+
+    admin = _admin(app, network)
+    page = admin.post(
+        "/staff/admin/people/invite",
+        data={
+            "csrf_token": form_token(admin, "/staff/admin/people"),
+            "username": "advocate",
+            "role": "advocate",
+        },
+    ).get_data(as_text=True)
+    match = LINK.search(page)
+    assert match, "no invitation link on the page"
+    secret = accept_and_enrol(app.test_client(), match.group(1))
+    db.expire_all()
+    member = db.scalars(select(StaffMember).where(StaffMember.username == "advocate")).one()
+    member.totp_last_step = 0  # enrolment used this step's code; the test logs in at once
+    db.commit()
+    unlocked = authenticate(db, "advocate", PASSPHRASE, code(secret=secret), FAST)
+    assert unlocked.org_keys == {}
+    assert unlocked.advocacy_keys == {1: ADVOCACY_KEYS[network.brazil.id]}
+
+
+def test_an_admin_without_the_current_advocacy_key_logs_in_again_to_invite(
+    app: Flask, network: Network, db: Session
+) -> None:
+    from reporter.orgs.models import Organisation
+
+    admin = _admin(app, network)
+    token = form_token(admin, "/staff/admin/people")
+    # As if the advocacy key had been replaced since this session began.
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None
+    organisation.advocacy_key_version = 2
+    db.commit()
+    response = admin.post(
+        "/staff/admin/people/invite",
+        data={"csrf_token": token, "username": "newcomer", "role": MODERATOR},
+    )
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    assert db.scalars(select(Invitation)).all() == []

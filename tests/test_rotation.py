@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reporter import crypto
 from reporter.orgs import rotation
 from reporter.orgs.models import Organisation, OrgKeySlot
 from reporter.orgs.service import open_with_recovery_key
@@ -111,7 +112,7 @@ def test_a_pending_invitation_opens_the_new_key_after_rotation(
     app: Flask, network: Network, db: Session
 ) -> None:
     from reporter.accounts.service import accept_invitation, authenticate, create_invitation
-    from tests.staff import FAST
+    from tests.staff import FAST, advocacy_keys_of
 
     submit(app.test_client(), narrative="sealed before the rotation")
     organisation = db.get(Organisation, network.brazil.id)
@@ -122,6 +123,7 @@ def test_a_pending_invitation_opens_the_new_key_after_rotation(
         username="newcomer",
         role="moderator",
         organisation_keys={organisation.key_version: network.key(network.brazil)},
+        advocacy_keys=advocacy_keys_of(organisation),
     )
     db.commit()
     result = _rotate(app, network, batch_size=50)
@@ -173,3 +175,52 @@ def test_rotation_with_a_wrong_recovery_key_says_so_and_changes_nothing(
     db.expire_all()
     organisation = db.get(Organisation, network.brazil.id)
     assert organisation is not None and organisation.next_public_key is None
+
+
+def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
+    app: Flask, network: Network, db: Session
+) -> None:
+    from reporter.accounts.service import authenticate
+    from reporter.orgs.models import ADVOCACY_KEY
+    from reporter.orgs.service import open_advocacy_key_with_recovery_key
+    from reporter.statistics.models import StatContribution
+    from tests.factories import make_report
+    from tests.staff import FAST, PASSPHRASE, statistics
+
+    make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
+    make_report(db, network.brazil, network.key(network.brazil), acts=2, count_in_statistics=True)
+    db.commit()
+    counted = statistics(db)
+    assert counted
+    old_key = open_advocacy_key_with_recovery_key(
+        db, network.brazil, network.recovery_keys[network.brazil.id]
+    )
+
+    result = _rotate(app, network)
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    organisation = db.get(Organisation, network.brazil.id)
+    assert organisation is not None and organisation.advocacy_key_version == 2
+    new_key = open_advocacy_key_with_recovery_key(
+        db, organisation, network.recovery_keys[organisation.id]
+    )
+    assert new_key != old_key
+    # The old advocacy slots are gone; every holder has the new key.
+    advocacy_slots = db.scalars(
+        select(OrgKeySlot).where(
+            OrgKeySlot.organisation_id == organisation.id, OrgKeySlot.purpose == ADVOCACY_KEY
+        )
+    ).all()
+    assert {slot.key_version for slot in advocacy_slots} == {2}
+    assert {slot.holder for slot in advocacy_slots} >= {"recovery", "staff"}
+    unlocked = authenticate(db, "adv", PASSPHRASE, code(), FAST)
+    assert unlocked.advocacy_keys == {2: new_key} and unlocked.org_keys == {}
+    # The statistics open under the new key only, and say the same.
+    from tests import staff
+
+    staff.ADVOCACY_KEYS[organisation.id] = new_key
+    assert {row.key_version for row in db.scalars(select(StatContribution))} == {2}
+    assert statistics(db) == counted
+    staff.ADVOCACY_KEYS[organisation.id] = old_key
+    with pytest.raises(crypto.DecryptionFailed):  # the old key opens nothing any more
+        statistics(db)

@@ -16,7 +16,15 @@ from reporter.accounts.service import create_invitation
 from reporter.db import new_session
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
-from tests.staff import PASSPHRASE, accept_and_enrol, code, form_token, login, make_member
+from tests.staff import (
+    PASSPHRASE,
+    accept_and_enrol,
+    advocacy_keys_of,
+    code,
+    form_token,
+    login,
+    make_member,
+)
 
 SECRET_ON_PAGE = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
 
@@ -34,6 +42,7 @@ def _invite(
             username=username,
             role=MODERATOR,
             organisation_keys={1: network.key(network.brazil)},
+            advocacy_keys=advocacy_keys_of(org),
             now=now,
         )
         session.commit()

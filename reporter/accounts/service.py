@@ -26,8 +26,15 @@ from reporter.accounts.models import (
     StaffSession,
 )
 from reporter.crypto import contexts
-from reporter.orgs.models import INVITATION, STAFF, Organisation, OrgKeySlot
-from reporter.orgs.service import add_slot, open_slot
+from reporter.orgs.models import (
+    ADVOCACY_KEY,
+    INVITATION,
+    ORGANISATION_KEY,
+    STAFF,
+    Organisation,
+    OrgKeySlot,
+)
+from reporter.orgs.service import add_slot, open_slots
 from reporter.settings import Settings
 
 DEFAULT_INVITATION_LIFETIME = dt.timedelta(hours=72)
@@ -73,11 +80,13 @@ class NewInvitation:
 
 @dataclass(frozen=True)
 class Unlocked:
-    """What a successful passphrase check opens: the organisation keys and the TOTP secret."""
+    """What a successful passphrase check opens: the organisation keys (none for an advocate),
+    the advocacy keys and the TOTP secret."""
 
     member: StaffMember
     org_keys: dict[int, bytes]
     totp_secret: str
+    advocacy_keys: dict[int, bytes]
 
 
 def utcnow() -> dt.datetime:
@@ -127,18 +136,30 @@ def _set_credentials(
     return personal.private_key
 
 
-def _grant_slots(session: Session, member: StaffMember, org_keys: dict[int, bytes]) -> None:
+def _grant_slots(
+    session: Session,
+    member: StaffMember,
+    org_keys: dict[int, bytes],
+    advocacy_keys: dict[int, bytes],
+) -> None:
+    """Seal the organisation's keys to the member: the private keys only to staff who read
+    reports, the advocacy keys to everyone."""
     organisation = member.organisation
-    for version, private_key in org_keys.items():
-        add_slot(
-            session,
-            organisation,
-            private_key,
-            holder=STAFF,
-            holder_public_key=member.public_key,
-            version=version,
-            staff_member_id=member.id,
-        )
+    granted = [(ADVOCACY_KEY, advocacy_keys)]
+    if member.reads_reports:
+        granted.append((ORGANISATION_KEY, org_keys))
+    for purpose, keys in granted:
+        for version, key in keys.items():
+            add_slot(
+                session,
+                organisation,
+                key,
+                holder=STAFF,
+                holder_public_key=member.public_key,
+                version=version,
+                staff_member_id=member.id,
+                purpose=purpose,
+            )
 
 
 def create_staff_member(
@@ -149,6 +170,7 @@ def create_staff_member(
     role: str,
     password: str,
     organisation_private_key: bytes | None,
+    advocacy_key: bytes,
     cost: crypto.Cost,
     totp_secret: str | None = None,
     totp_confirmed: bool = True,
@@ -162,10 +184,12 @@ def create_staff_member(
     member.totp_confirmed = totp_confirmed
     session.add(member)
     session.flush()
+    org_keys = {}
     if member.reads_reports:
         if organisation_private_key is None:
             raise AccountError("this role needs the organisation's key")
-        _grant_slots(session, member, {organisation.key_version: organisation_private_key})
+        org_keys = {organisation.key_version: organisation_private_key}
+    _grant_slots(session, member, org_keys, {organisation.advocacy_key_version: advocacy_key})
     return NewStaffMember(member, secret)
 
 
@@ -176,11 +200,13 @@ def create_invitation(
     username: str,
     role: str,
     organisation_keys: dict[int, bytes] | None,
+    advocacy_keys: dict[int, bytes],
     now: dt.datetime | None = None,
     member: StaffMember | None = None,
     lifetime: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
 ) -> NewInvitation:
-    """A single-use, expiring invitation; its token opens the organisation key slot it carries.
+    """A single-use, expiring invitation; its token opens the key slots it carries (the
+    organisation key for staff who read reports, the advocacy key for everyone).
 
     It voids every earlier pending invitation for the same person, with its key slots: an old
     link must never outlive the one that replaced it.
@@ -208,18 +234,24 @@ def create_invitation(
     )
     session.add(invitation)
     session.flush()
+    if organisation.advocacy_key_version not in advocacy_keys:
+        raise AccountError("an invitation needs the organisation's advocacy key")
+    granted = [(ADVOCACY_KEY, advocacy_keys)]
     if role in ROLES_WITH_REPORT_ACCESS:
         if not organisation_keys:
             raise AccountError("this role needs the organisation's key")
-        for version, private_key in organisation_keys.items():
+        granted.append((ORGANISATION_KEY, organisation_keys))
+    for purpose, keys in granted:
+        for version, key in keys.items():
             add_slot(
                 session,
                 organisation,
-                private_key,
+                key,
                 holder=INVITATION,
                 holder_public_key=keypair.public_key,
                 version=version,
                 invitation_id=invitation.id,
+                purpose=purpose,
             )
     return NewInvitation(invitation, token)
 
@@ -279,7 +311,7 @@ def accept_invitation(
     slots = session.scalars(
         select(OrgKeySlot).where(OrgKeySlot.invitation_id == invitation.id)
     ).all()
-    org_keys = {slot.key_version: open_slot(slot, token_private) for slot in slots}
+    org_keys, advocacy_keys = open_slots(slots, token_private)
 
     member = (
         session.get(StaffMember, invitation.staff_member_id) if invitation.staff_member_id else None
@@ -301,7 +333,7 @@ def accept_invitation(
     member.totp_confirmed = False
     member.active = True
     session.flush()
-    _grant_slots(session, member, org_keys)
+    _grant_slots(session, member, org_keys, advocacy_keys)
     for slot in slots:
         session.delete(slot)
     invitation.used = True
@@ -343,9 +375,9 @@ def authenticate(
         keys.wrapping_key, member.private_key_wrapped, _private_key_associated_data(member.id)
     )
     slots = session.scalars(select(OrgKeySlot).where(OrgKeySlot.staff_member_id == member.id)).all()
-    org_keys = {slot.key_version: open_slot(slot, personal_private) for slot in slots}
+    org_keys, advocacy_keys = open_slots(slots, personal_private)
     session.flush()
-    return Unlocked(member, org_keys, totp_secret.decode("ascii"))
+    return Unlocked(member, org_keys, totp_secret.decode("ascii"), advocacy_keys)
 
 
 def accept_code(member: StaffMember, totp_secret: str, code: str, now: dt.datetime) -> None:
@@ -398,6 +430,7 @@ class ActiveSession:
     record: StaffSession
     org_keys: dict[int, bytes]
     totp_secret: str
+    advocacy_keys: dict[int, bytes]
 
     @property
     def member(self) -> StaffMember:
@@ -408,6 +441,14 @@ def _session_key(secret: str) -> bytes:
     return crypto.derive_subkey(secret.encode("ascii"), b"staff-session")
 
 
+def _encoded(keys: dict[int, bytes]) -> dict[str, str]:
+    return {str(version): base64.b64encode(key).decode() for version, key in keys.items()}
+
+
+def _decoded(keys: dict[str, str]) -> dict[int, bytes]:
+    return {int(version): base64.b64decode(key) for version, key in keys.items()}
+
+
 def start_session(session: Session, unlocked: Unlocked, now: dt.datetime | None = None) -> str:
     """Store the unlocked keys encrypted under a fresh secret; return the cookie value."""
     now = now or utcnow()
@@ -415,9 +456,8 @@ def start_session(session: Session, unlocked: Unlocked, now: dt.datetime | None 
     id_hash = token_hash(session_id)
     payload = json.dumps(
         {
-            "org_keys": {
-                str(v): base64.b64encode(k).decode() for v, k in unlocked.org_keys.items()
-            },
+            "org_keys": _encoded(unlocked.org_keys),
+            "advocacy_keys": _encoded(unlocked.advocacy_keys),
             "totp_secret": unlocked.totp_secret,
         }
     ).encode()
@@ -458,8 +498,13 @@ def load_session(
     except crypto.DecryptionFailed:
         return None
     record.last_seen_at = now
-    org_keys = {int(v): base64.b64decode(k) for v, k in payload["org_keys"].items()}
-    return ActiveSession(record, org_keys, payload["totp_secret"])
+    return ActiveSession(
+        record,
+        _decoded(payload["org_keys"]),
+        payload["totp_secret"],
+        # A session begun before advocacy keys existed holds none: the next login brings them.
+        _decoded(payload.get("advocacy_keys", {})),
+    )
 
 
 def end_session(session: Session, active: ActiveSession) -> None:
@@ -492,6 +537,7 @@ def reset_access(
     session: Session,
     member: StaffMember,
     organisation_keys: dict[int, bytes] | None,
+    advocacy_keys: dict[int, bytes],
     now: dt.datetime | None = None,
     lifetime: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
 ) -> NewInvitation:
@@ -505,6 +551,7 @@ def reset_access(
         username=member.username,
         role=member.role,
         organisation_keys=organisation_keys,
+        advocacy_keys=advocacy_keys,
         now=now,
         member=member,
         lifetime=lifetime,

@@ -34,12 +34,16 @@ from reporter.labels import (
     PRIORITY_LABELS,
     ROLE_LABELS,
 )
+from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.models import NETWORK
 from reporter.reports.service import references_of
 from reporter.staff import auth
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
 blueprint.before_request(auth.load_staff)
+# Granting access seals the organisation's keys to the newcomer: a session without the current
+# ones (begun before a rotation or an upgrade) logs in again to get them.
+blueprint.register_error_handler(KeyMissing, auth.log_in_again_for_new_key)
 admins = auth.login_required(*sorted(ADMIN_ROLES))
 
 AUDIT_PAGE = 100
@@ -124,6 +128,7 @@ def invite() -> tuple[str, int]:
             username=form.username.data,
             role=form.role.data,
             organisation_keys=_org_keys_for(form.role.data),
+            advocacy_keys=auth.advocacy_keys(),
             lifetime=auth.invitation_lifetime(),
         )
     except accounts.AccountError:
@@ -166,7 +171,11 @@ def reset() -> tuple[str, int]:
     if form.confirm.data != "yes":
         return _confirm_first(form, member, "reset")
     created = accounts.reset_access(
-        get_session(), member, _org_keys_for(member.role), lifetime=auth.invitation_lifetime()
+        get_session(),
+        member,
+        _org_keys_for(member.role),
+        auth.advocacy_keys(),
+        lifetime=auth.invitation_lifetime(),
     )
     auth.record("access_reset", target=str(member.id))
     return _people_page(invitation_link=_invitation_link(created.token), invited=member.username)

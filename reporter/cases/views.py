@@ -68,8 +68,9 @@ def workflow(report_id: uuid.UUID) -> tuple[str, int] | Response:
         if form.status.data != case.status:
             cases.set_status(case, form.status.data)
             # Spam leaves the statistics; taken back out of spam, the case counts again.
-            private_key = auth.keyring().for_case(case)
-            refresh_statistics(session, case, private_key, coded_acts(session, case, private_key))
+            keyring = auth.keyring()
+            acts = coded_acts(session, case, keyring.for_case(case))
+            refresh_statistics(session, case, keyring, acts)
         cases.set_priority(case, form.priority.data)
         cases.set_assignee(
             session, case, auth.current_staff().member.organisation, form.assignee.data or ""
@@ -175,8 +176,7 @@ def delete_case(report_id: uuid.UUID) -> tuple[str, int] | Response:
     if request.method == "GET" or not form.validate():
         return render_template("staff/delete_case.html", case=case, form=form), 200
     session = get_session()
-    private_key = auth.keyring().for_case(case)
-    remove_from_statistics(session, case, coded_acts(session, case, private_key))
+    remove_from_statistics(session, case, auth.keyring())
     reference = case.report.reference
     report_gone = retention.delete_case(session, case)
     auth.record(

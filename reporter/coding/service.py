@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reporter import crypto
 from reporter.coding.models import CaseAct
 from reporter.crypto import contexts
+from reporter.orgs.keyring import Keyring
 from reporter.reports.models import Case
 from reporter.reports.service import ReportContent, open_case_key
 from reporter.statistics.service import NO_VALUE, refresh_statistics
@@ -125,11 +126,11 @@ def coded_acts(session: Session, case: Case, private_key: bytes) -> list[Act]:
 
 
 def save_act(
-    session: Session, case: Case, private_key: bytes, act: Act, act_id: int | None = None
+    session: Session, case: Case, keyring: Keyring, act: Act, act_id: int | None = None
 ) -> CaseAct:
     """Add or replace one act; the statistics follow."""
     act.check()
-    before = coded_acts(session, case, private_key)
+    private_key = keyring.for_case(case)
     case_key = open_case_key(case, private_key, "case")
     data = crypto.encrypt_text(
         case_key, json.dumps(asdict(act)).encode("utf-8"), _act_associated_data(case)
@@ -142,15 +143,15 @@ def save_act(
         found.data = data
         row = found
     session.flush()
-    refresh_statistics(session, case, private_key, coded_acts(session, case, private_key), before)
+    refresh_statistics(session, case, keyring, coded_acts(session, case, private_key))
     return row
 
 
-def delete_act(session: Session, case: Case, private_key: bytes, act_id: int) -> None:
-    before = coded_acts(session, case, private_key)
+def delete_act(session: Session, case: Case, keyring: Keyring, act_id: int) -> None:
     session.delete(_own_act(session, case, act_id))
     session.flush()
-    refresh_statistics(session, case, private_key, coded_acts(session, case, private_key), before)
+    private_key = keyring.for_case(case)
+    refresh_statistics(session, case, keyring, coded_acts(session, case, private_key))
 
 
 def _own_act(session: Session, case: Case, act_id: int) -> CaseAct:

@@ -163,7 +163,7 @@ def _edit(case: Case, act_id: int | None) -> tuple[str, int] | Response:
     if not form.validate():
         return _render(case, form, act_id, 400)
     try:
-        coding.save_act(session, case, key, _act_from(form), act_id)
+        coding.save_act(session, case, auth.keyring(), _act_from(form), act_id)
     except coding.InvalidAct:
         form.region.errors = [*form.region.errors, _l("This region is not in the chosen country.")]
         return _render(case, form, act_id, 400)
@@ -178,7 +178,7 @@ def delete_act(report_id: uuid.UUID, act_id: int) -> Response:
     if not ConfirmForm().validate():
         abort(400)
     try:
-        coding.delete_act(get_session(), case, auth.keyring().for_case(case), act_id)
+        coding.delete_act(get_session(), case, auth.keyring(), act_id)
     except coding.InvalidAct:
         abort(404)
     auth.record("act_deleted", target=str(report_id))

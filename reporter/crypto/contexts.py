@@ -23,6 +23,9 @@ TOTP = b"reporter/totp/v1|"
 STAFF_KEY = b"reporter/staff-key/v1|"
 AUDIT_HEAD = b"reporter/audit-head/v1|"
 AUDIT_CHECKPOINT = b"reporter/audit-checkpoint/v1|"
+ADVOCACY_SLOT = b"reporter/advocacy-slot/v1|"
+STAT_CONTRIBUTION = b"reporter/stat-contribution/v1|"
+STAT_LINK = b"reporter/stat-link/v1|"
 # Casework records (referrals, advocacy stories) carry their kind in the label.
 CASEWORK_KINDS: tuple[bytes, ...] = (b"referral", b"story")
 
@@ -69,3 +72,25 @@ def totp(member_id: uuid.UUID) -> bytes:
 
 def staff_key(member_id: uuid.UUID) -> bytes:
     return STAFF_KEY + member_id.bytes
+
+
+def advocacy_slot(organisation_id: uuid.UUID, holder: str, version: int) -> bytes:
+    """The organisation's advocacy key sealed to one holder (a member, an invitation, recovery)."""
+    return (
+        ADVOCACY_SLOT
+        + organisation_id.bytes
+        + b"|"
+        + holder.encode()
+        + b"|"
+        + str(version).encode()
+    )
+
+
+def stat_contribution(organisation_id: uuid.UUID, contribution_id: uuid.UUID) -> bytes:
+    """One contribution to the statistics, under the advocacy key: bound to its own row only."""
+    return STAT_CONTRIBUTION + organisation_id.bytes + contribution_id.bytes
+
+
+def stat_link(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
+    """The case's own record of which contribution is its own, under the case key."""
+    return STAT_LINK + report_id.bytes + organisation_id.bytes

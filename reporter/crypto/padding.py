@@ -14,6 +14,8 @@ from reporter.crypto.errors import DecryptionFailed
 
 # Sealed texts (a story, a message, a note) are never shorter than this once padded.
 TEXT_FLOOR = 1024
+# Small records (a case's contribution to the statistics) are never shorter than this.
+RECORD_FLOOR = 256
 # Stored files are never shorter than one encryption chunk.
 FILE_FLOOR = 64 * 1024
 # A padded text starts with this byte (never the first byte of the JSON or text we seal, which
@@ -36,10 +38,10 @@ def padded_length(length: int, floor: int) -> int:
     return max(floor, padme_length(length))
 
 
-def pad_text(plaintext: bytes) -> bytes:
+def pad_text(plaintext: bytes, floor: int = TEXT_FLOOR) -> bytes:
     """Frame and pad a text before it is sealed."""
     framed = _PADDED_TEXT + len(plaintext).to_bytes(_LENGTH_BYTES, "big") + plaintext
-    return framed + b"\x00" * (padded_length(len(framed), TEXT_FLOOR) - len(framed))
+    return framed + b"\x00" * (padded_length(len(framed), floor) - len(framed))
 
 
 def unpad_text(padded: bytes) -> bytes:

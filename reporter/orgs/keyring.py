@@ -6,7 +6,7 @@ its own version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reporter import crypto
 from reporter.orgs.models import Organisation
@@ -20,8 +20,11 @@ class KeyMissing(Exception):
 
 @dataclass(frozen=True)
 class Keyring:
+    """The organisation's private keys (`keys`) and advocacy keys, each by version."""
+
     organisation: Organisation
     keys: dict[int, bytes]
+    advocacy_keys: dict[int, bytes] = field(default_factory=dict)
 
     def for_version(self, version: int) -> bytes:
         try:
@@ -31,6 +34,15 @@ class Keyring:
 
     def for_case(self, case: Case) -> bytes:
         return self.for_version(case.key_version)
+
+    @property
+    def advocacy_key(self) -> tuple[int, bytes]:
+        """The current advocacy key and its version: what new statistics are encrypted under."""
+        version = self.organisation.advocacy_key_version
+        try:
+            return version, self.advocacy_keys[version]
+        except KeyError as exc:
+            raise KeyMissing(f"advocacy {version}") from exc
 
     @property
     def index_key(self) -> bytes:

@@ -18,6 +18,13 @@ RECOVERY = "recovery"
 STAFF = "staff"
 INVITATION = "invitation"
 
+# What a key slot holds: the organisation's private key (opens reports; staff who read reports,
+# invitations for them, recovery) or its advocacy key (opens the statistics and approved stories
+# only; every member, advocates included, invitations and recovery).
+ORGANISATION_KEY = "organisation"
+ADVOCACY_KEY = "advocacy"
+SLOT_PURPOSES: tuple[str, ...] = (ORGANISATION_KEY, ADVOCACY_KEY)
+
 
 class Organisation(Base):
     __tablename__ = "organisations"
@@ -35,6 +42,8 @@ class Organisation(Base):
     # rotation), so filter tokens stay valid when the organisation key changes.
     index_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     next_index_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The version of the advocacy key the statistics are encrypted under now.
+    advocacy_key_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Retention, in days; None keeps forever.
     purge_spam_after_days: Mapped[int | None] = mapped_column(default=30)
     purge_closed_content_after_days: Mapped[int | None] = mapped_column(default=None)
@@ -68,8 +77,9 @@ class OrganisationCountry(Base):
 
 
 class OrgKeySlot(Base):
-    """The organisation private key sealed to one holder's public key: a staff member, the
-    recovery key or an invitation. Sealing to public keys lets rotation rewrap every slot."""
+    """One of the organisation's keys (its private key or its advocacy key: `purpose`) sealed to
+    one holder's public key: a staff member, the recovery key or an invitation. Sealing to public
+    keys lets rotation rewrap every slot."""
 
     __tablename__ = "org_key_slots"
 
@@ -85,4 +95,7 @@ class OrgKeySlot(Base):
         ForeignKey("invitations.id", ondelete="CASCADE"), index=True
     )
     key_version: Mapped[int] = mapped_column(default=1)
+    purpose: Mapped[str] = mapped_column(
+        String(16), default=ORGANISATION_KEY, server_default=ORGANISATION_KEY
+    )
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -7,6 +7,9 @@
    key, a batch per transaction: an interruption loses nothing, a new run carries on.
 3. finish: when no case is left on the old version, the old slots are deleted, the new key becomes
    the current one, and staff sessions end (they hold the old key only).
+4. the advocacy key is replaced in the same transaction as the finish (`rotate_advocacy_key`): a
+   new key sealed to every holder of the current one, every statistics contribution encrypted
+   again under it, the old slots deleted.
 """
 
 from __future__ import annotations
@@ -16,10 +19,20 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.accounts.models import Invitation, StaffMember, StaffSession
-from reporter.orgs.models import INVITATION, RECOVERY, STAFF, Organisation, OrgKeySlot
+from reporter.crypto import contexts
+from reporter.orgs.models import (
+    ADVOCACY_KEY,
+    INVITATION,
+    ORGANISATION_KEY,
+    RECOVERY,
+    STAFF,
+    Organisation,
+    OrgKeySlot,
+)
 from reporter.orgs.service import add_slot, index_key_associated_data
 from reporter.reports.models import KEY_PURPOSES, Case
 from reporter.reports.service import sealed_key_associated_data
+from reporter.statistics.models import StatContribution
 
 
 class RotationError(Exception):
@@ -40,16 +53,15 @@ def _holder_public_key(
     return None
 
 
-def start(session: Session, organisation: Organisation, current_private_key: bytes) -> bool:
-    """Begin a rotation (once); return False if one was already under way."""
-    if organisation.next_public_key is not None:
-        return False
-    new = crypto.generate_keypair()
-    version = organisation.key_version + 1
+def _reseal_to_holders(
+    session: Session, organisation: Organisation, purpose: str, version: int, new_key: bytes
+) -> None:
+    """Seal `new_key` (version + 1) to every holder of the `purpose` key of `version`."""
     slots = session.scalars(
         select(OrgKeySlot).where(
             OrgKeySlot.organisation_id == organisation.id,
-            OrgKeySlot.key_version == organisation.key_version,
+            OrgKeySlot.purpose == purpose,
+            OrgKeySlot.key_version == version,
         )
     ).all()
     for slot in slots:
@@ -58,13 +70,25 @@ def start(session: Session, organisation: Organisation, current_private_key: byt
             add_slot(
                 session,
                 organisation,
-                new.private_key,
+                new_key,
                 holder=slot.holder,
                 holder_public_key=public_key,
-                version=version,
+                version=version + 1,
                 staff_member_id=slot.staff_member_id,
                 invitation_id=slot.invitation_id,
+                purpose=purpose,
             )
+
+
+def start(session: Session, organisation: Organisation, current_private_key: bytes) -> bool:
+    """Begin a rotation (once); return False if one was already under way."""
+    if organisation.next_public_key is not None:
+        return False
+    new = crypto.generate_keypair()
+    version = organisation.key_version + 1
+    _reseal_to_holders(
+        session, organisation, ORGANISATION_KEY, organisation.key_version, new.private_key
+    )
     index_key = crypto.unseal(
         current_private_key,
         organisation.index_key_sealed,
@@ -123,7 +147,9 @@ def finish(session: Session, organisation: Organisation) -> None:
     old_version = organisation.key_version
     session.execute(
         delete(OrgKeySlot).where(
-            OrgKeySlot.organisation_id == organisation.id, OrgKeySlot.key_version == old_version
+            OrgKeySlot.organisation_id == organisation.id,
+            OrgKeySlot.purpose == ORGANISATION_KEY,
+            OrgKeySlot.key_version == old_version,
         )
     )
     members = select(StaffMember.id).where(StaffMember.organisation_id == organisation.id)
@@ -133,4 +159,33 @@ def finish(session: Session, organisation: Organisation) -> None:
     organisation.key_version = old_version + 1
     organisation.next_public_key = None
     organisation.next_index_key_sealed = None
+    session.flush()
+
+
+def rotate_advocacy_key(
+    session: Session, organisation: Organisation, current_advocacy_key: bytes
+) -> None:
+    """Replace the advocacy key: sealed to every holder of the current one, every statistics
+    contribution encrypted again under it, the old slots gone. One transaction (the caller's)."""
+    old_version = organisation.advocacy_key_version
+    new_key = crypto.new_key()
+    _reseal_to_holders(session, organisation, ADVOCACY_KEY, old_version, new_key)
+    rows = session.scalars(
+        select(StatContribution).where(StatContribution.organisation_id == organisation.id)
+    )
+    for row in rows:
+        context = contexts.stat_contribution(organisation.id, row.id)
+        if row.key_version != old_version:
+            raise RotationError("a statistics record is under an unknown advocacy key")
+        data = crypto.decrypt(current_advocacy_key, row.data, context)
+        row.data = crypto.encrypt(new_key, data, context)
+        row.key_version = old_version + 1
+    session.execute(
+        delete(OrgKeySlot).where(
+            OrgKeySlot.organisation_id == organisation.id,
+            OrgKeySlot.purpose == ADVOCACY_KEY,
+            OrgKeySlot.key_version == old_version,
+        )
+    )
+    organisation.advocacy_key_version = old_version + 1
     session.flush()

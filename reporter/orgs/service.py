@@ -1,9 +1,16 @@
-"""Organisations: creation with keys, routing of reports, and opening the private key."""
+"""Organisations: creation with keys, routing of reports, and opening their keys.
+
+Each organisation has two kinds of key, each sealed in a slot per holder (`OrgKeySlot.purpose`):
+its X25519 private key, which opens reports, held by the staff who read reports and by the
+recovery key; and its advocacy key, a symmetric key that opens only the statistics and the
+approved stories, held by every member (advocates included) and by the recovery key.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,8 +19,10 @@ from sqlalchemy.orm import Session
 from reporter import crypto
 from reporter.crypto import contexts
 from reporter.orgs.models import (
+    ADVOCACY_KEY,
     NATIONAL,
     NETWORK,
+    ORGANISATION_KEY,
     RECOVERY,
     Organisation,
     OrganisationCountry,
@@ -39,9 +48,14 @@ class NewOrganisation:
     organisation: Organisation
     private_key: bytes
     recovery_key: str
+    advocacy_key: bytes
 
 
-def slot_associated_data(organisation_id: uuid.UUID, kind: str, version: int) -> bytes:
+def slot_associated_data(
+    organisation_id: uuid.UUID, kind: str, version: int, purpose: str = ORGANISATION_KEY
+) -> bytes:
+    if purpose == ADVOCACY_KEY:
+        return contexts.advocacy_slot(organisation_id, kind, version)
     return contexts.org_slot(organisation_id, kind, version)
 
 
@@ -59,17 +73,26 @@ def add_slot(
     version: int | None = None,
     staff_member_id: uuid.UUID | None = None,
     invitation_id: uuid.UUID | None = None,
+    purpose: str = ORGANISATION_KEY,
 ) -> OrgKeySlot:
-    """Seal the organisation private key (of the given version) to a holder's public key."""
-    version = version or organisation.key_version
+    """Seal one of the organisation's keys (`purpose`, of the given version) to a holder."""
+    if version is None:
+        version = (
+            organisation.advocacy_key_version
+            if purpose == ADVOCACY_KEY
+            else organisation.key_version
+        )
     slot = OrgKeySlot(
         organisation_id=organisation.id,
         holder=holder,
         staff_member_id=staff_member_id,
         invitation_id=invitation_id,
         key_version=version,
+        purpose=purpose,
         sealed_key=crypto.seal(
-            holder_public_key, private_key, slot_associated_data(organisation.id, holder, version)
+            holder_public_key,
+            private_key,
+            slot_associated_data(organisation.id, holder, version, purpose),
         ),
     )
     session.add(slot)
@@ -78,12 +101,24 @@ def add_slot(
 
 
 def open_slot(slot: OrgKeySlot, holder_private_key: bytes) -> bytes:
-    """The organisation private key from a slot, with the holder's private key."""
+    """The key a slot holds, with the holder's private key."""
     return crypto.unseal(
         holder_private_key,
         slot.sealed_key,
-        slot_associated_data(slot.organisation_id, slot.holder, slot.key_version),
+        slot_associated_data(slot.organisation_id, slot.holder, slot.key_version, slot.purpose),
     )
+
+
+def open_slots(
+    slots: Sequence[OrgKeySlot], holder_private_key: bytes
+) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """The organisation private keys and the advocacy keys the slots hold, each by version."""
+    organisation_keys: dict[int, bytes] = {}
+    advocacy_keys: dict[int, bytes] = {}
+    for slot in slots:
+        kept = advocacy_keys if slot.purpose == ADVOCACY_KEY else organisation_keys
+        kept[slot.key_version] = open_slot(slot, holder_private_key)
+    return organisation_keys, advocacy_keys
 
 
 def create_organisation(
@@ -128,18 +163,45 @@ def create_organisation(
         holder=RECOVERY,
         holder_public_key=recovery.public_key,
     )
-    return NewOrganisation(organisation, keypair.private_key, recovery_key)
+    advocacy_key = crypto.new_key()
+    add_slot(
+        session,
+        organisation,
+        advocacy_key,
+        holder=RECOVERY,
+        holder_public_key=recovery.public_key,
+        purpose=ADVOCACY_KEY,
+    )
+    return NewOrganisation(organisation, keypair.private_key, recovery_key, advocacy_key)
 
 
 def open_with_recovery_key(
     session: Session, organisation: Organisation, recovery_key: str
 ) -> bytes:
     """The organisation's private key, unwrapped with its recovery key."""
+    return _open_recovery_slot(
+        session, organisation, recovery_key, ORGANISATION_KEY, organisation.key_version
+    )
+
+
+def open_advocacy_key_with_recovery_key(
+    session: Session, organisation: Organisation, recovery_key: str
+) -> bytes:
+    """The organisation's current advocacy key, unwrapped with its recovery key."""
+    return _open_recovery_slot(
+        session, organisation, recovery_key, ADVOCACY_KEY, organisation.advocacy_key_version
+    )
+
+
+def _open_recovery_slot(
+    session: Session, organisation: Organisation, recovery_key: str, purpose: str, version: int
+) -> bytes:
     slot = session.scalar(
         select(OrgKeySlot).where(
             OrgKeySlot.organisation_id == organisation.id,
             OrgKeySlot.holder == RECOVERY,
-            OrgKeySlot.key_version == organisation.key_version,
+            OrgKeySlot.purpose == purpose,
+            OrgKeySlot.key_version == version,
         )
     )
     if slot is None:

@@ -22,7 +22,11 @@ from reporter.orgs.models import Organisation
 from reporter.queue.blind_index import INDEX_BATCH, index_new_cases, index_token
 from reporter.reports.models import FINISHED_STATUSES, Case, IndexToken
 from reporter.reports.service import ContentPurged, decrypt_content
-from reporter.statistics.service import RECONCILE_BATCH, reconcile_dirty_cases
+from reporter.statistics.service import (
+    RECONCILE_BATCH,
+    reconcile_dirty_cases,
+    replace_migrated_totals,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ def bring_up_to_date(session: Session, keyring: Keyring) -> None:
     """Index every case not indexed yet and reconcile every case whose statistics are stale.
 
     Runs at login, the one POST that holds the keys before the member reads the queue."""
+    replace_migrated_totals(session, keyring, coded_acts)
     while index_new_cases(session, keyring) == INDEX_BATCH:
         pass
     while reconcile_dirty_cases(session, keyring, coded_acts) == RECONCILE_BATCH:

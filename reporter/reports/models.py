@@ -109,10 +109,13 @@ class Case(Base):
     received_on: Mapped[dt.date] = mapped_column(index=True)
     language: Mapped[str] = mapped_column(String(8))
     indexed: Mapped[bool] = mapped_column(default=False)
-    # Whether the case's coding is in the statistics table now; `stats_dirty` asks the next staff
-    # visit (which holds the keys) to reconcile it, e.g. after the reporter withdrew.
+    # Whether the case's coding is in the statistics now; `stats_dirty` asks the next staff login
+    # (which holds the keys) to reconcile it, e.g. after the reporter withdrew.
     stats_counted: Mapped[bool] = mapped_column(default=False)
     stats_dirty: Mapped[bool] = mapped_column(default=False)
+    # The id of the case's own StatContribution, encrypted under the case key: nothing in the
+    # clear links a contribution to its case.
+    stats_link: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_version: Mapped[int] = mapped_column(default=1)
     sealed_content_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_thread_key: Mapped[bytes] = mapped_column(LargeBinary)

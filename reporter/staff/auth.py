@@ -159,7 +159,17 @@ def keyring() -> Keyring:
     staff = current_staff()
     if not staff.org_keys:
         abort(403)
-    return Keyring(staff.member.organisation, staff.org_keys)
+    return Keyring(staff.member.organisation, staff.org_keys, staff.advocacy_keys)
+
+
+def advocacy_keys() -> dict[int, bytes]:
+    """The logged-in member's advocacy keys, by version; a session without the current one (begun
+    before a rotation or an upgrade) is asked to log in again."""
+    staff = current_staff()
+    organisation = staff.member.organisation
+    if organisation.advocacy_key_version not in staff.advocacy_keys:
+        raise KeyMissing(f"advocacy {organisation.advocacy_key_version}")
+    return dict(staff.advocacy_keys)
 
 
 def log_in_again_for_new_key(_error: KeyMissing) -> Response:

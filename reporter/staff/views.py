@@ -50,11 +50,14 @@ def _login_page(
     return render_template("staff/login.html", form=form, failed=failed, too_many=too_many), status
 
 
-def _catch_up(member: StaffMember, org_keys: dict[int, bytes]) -> None:
+def _catch_up(
+    member: StaffMember, org_keys: dict[int, bytes], advocacy_keys: dict[int, bytes]
+) -> None:
     """Index the cases that arrived while nobody held the keys, and reconcile their statistics:
     a write, so it belongs to this POST and not to the queue's GET."""
     if member.totp_confirmed and member.reads_reports and org_keys:
-        queue_service.bring_up_to_date(get_session(), Keyring(member.organisation, org_keys))
+        keyring = Keyring(member.organisation, org_keys, advocacy_keys)
+        queue_service.bring_up_to_date(get_session(), keyring)
 
 
 def _record_failed_login(member: StaffMember | None) -> None:
@@ -104,7 +107,7 @@ def login_post() -> tuple[str, int] | Response:
     control.login_succeeded(username, client)
     accounts.purge_expired_sessions(session, auth.session_limits())
     cookie = accounts.start_session(session, unlocked)
-    _catch_up(unlocked.member, unlocked.org_keys)
+    _catch_up(unlocked.member, unlocked.org_keys, unlocked.advocacy_keys)
     audit.record(
         session,
         auth.audit_key(),
@@ -191,7 +194,7 @@ def enrol() -> tuple[str, int] | Response:
         else:
             staff.record.stage = "full"
             auth.record("totp_enrolled")
-            _catch_up(staff.member, staff.org_keys)
+            _catch_up(staff.member, staff.org_keys, staff.advocacy_keys)
             return redirect(url_for("staff.home"))
     uri = accounts.totp_uri(staff.member, staff.totp_secret, current_settings().site_name)
     svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(

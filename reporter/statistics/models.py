@@ -1,33 +1,30 @@
-"""The anonymised statistics table: counts for advocacy, with no link to any report."""
+"""The statistics at rest: each counted case's contribution, encrypted, with no link to a report."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporter.db import Base
 
 
-class StatCount(Base):
-    """Anonymised counts for advocacy, with no link to any report.
+class StatContribution(Base):
+    """What one counted case adds to the statistics, encrypted under the organisation's advocacy
+    key (`statistics/service.py`). The row's id is random and nothing in the clear names the case:
+    the case keeps, under its own case key, the id of its contribution.
 
-    Each coded act adds one to `combinations` for every (perpetrator type, population) pair it
-    names, and one to `acts` for exactly one of those pairs, so totals of acts are exact while
-    a breakdown by perpetrator counts an act under each perpetrator it names.
+    `migrated` marks the totals moved over from the clear-text table of earlier versions; the
+    next login of a member who reads reports replaces them with one contribution per case.
     """
 
-    __tablename__ = "stat_counts"
+    __tablename__ = "stat_contributions"
 
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    country: Mapped[str] = mapped_column(String(2), primary_key=True)
-    region: Mapped[str] = mapped_column(String(8), primary_key=True)
-    year_month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    violation_type: Mapped[str] = mapped_column(String(48), primary_key=True)
-    perpetrator_type: Mapped[str] = mapped_column(String(32), primary_key=True)
-    population: Mapped[str] = mapped_column(String(32), primary_key=True)
-    combinations: Mapped[int] = mapped_column(default=0)
-    acts: Mapped[int] = mapped_column(default=0)
+    key_version: Mapped[int] = mapped_column(default=1)
+    migrated: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,8 +1,12 @@
-"""Keeping the anonymised statistics right as cases are coded, change status or are deleted.
+"""The anonymised statistics, encrypted at rest, kept right as cases are coded, change status
+or are deleted.
 
-The statistics table has no link to any report, so it is kept right by deltas: whenever a
-case's coding, status or consent changes, the case's whole contribution (computed from its
-decrypted acts) is taken out and, if the case still counts, put back.
+A case that counts (its reporter agreed; it is neither spam nor withdrawn) has one contribution:
+the cells its coded acts add to, (country, region, month, violation, perpetrator, population) →
+(combinations, acts), encrypted under the organisation's advocacy key in a `StatContribution`
+row whose id is random. Nothing in the clear links the row to the case; the case keeps the row's
+id under its own case key (`Case.stats_link`), so a recoding replaces its contribution and a
+deletion removes it. Counting opens every contribution in memory (`counts`).
 
 The acts come from the coding of cases, which calls in here; this module reads them only
 through `CountedAct` and never imports the coding.
@@ -10,17 +14,31 @@ through `CountedAct` and never imports the coding.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from reporter import crypto
+from reporter.crypto import contexts
 from reporter.orgs.keyring import Keyring
+from reporter.orgs.models import Organisation
 from reporter.reports.models import NOT_COUNTED_STATUSES, Case
-from reporter.reports.service import ContentPurged, ReportContent, decrypt_content
-from reporter.statistics.models import StatCount
+from reporter.reports.service import (
+    ContentPurged,
+    ReportContent,
+    decrypt_content,
+    open_case_key,
+)
+from reporter.statistics.models import StatContribution
+
+# A cell: (country, region, year-month, violation, perpetrator, population, column), where the
+# column is "combinations" or "acts".
+Cell = tuple[str, ...]
 
 NO_VALUE = ""
 
@@ -48,9 +66,9 @@ class CountedAct(Protocol):
 ActsOfCase = Callable[[Session, Case, bytes], Sequence[CountedAct]]
 
 
-def _contribution(acts: Sequence[CountedAct]) -> Counter[tuple[str, ...]]:
+def _contribution(acts: Sequence[CountedAct]) -> Counter[Cell]:
     """(dimensions..., "combinations"|"acts") -> count for these acts."""
-    counts: Counter[tuple[str, ...]] = Counter()
+    counts: Counter[Cell] = Counter()
     for act in acts:
         if act.violation_status == "not_a_violation":
             continue
@@ -74,29 +92,76 @@ def _contribution(acts: Sequence[CountedAct]) -> Counter[tuple[str, ...]]:
     return counts
 
 
-def _apply(session: Session, case: Case, counts: Counter[tuple[str, ...]], sign: int) -> None:
-    cells: dict[tuple[str, ...], dict[str, int]] = {}
-    for (*dimensions, column), amount in counts.items():
-        cells.setdefault(tuple(dimensions), {"combinations": 0, "acts": 0})[column] += amount
-    for cell, amounts in cells.items():
-        key = {
-            "organisation_id": case.organisation_id,
-            "country": cell[0],
-            "region": cell[1],
-            "year_month": cell[2],
-            "violation_type": cell[3],
-            "perpetrator_type": cell[4],
-            "population": cell[5],
-        }
-        row = session.get(StatCount, tuple(key.values()), with_for_update=True)
-        if row is None:
-            row = StatCount(**key, combinations=0, acts=0)
-            session.add(row)
-        row.combinations += sign * amounts["combinations"]
-        row.acts += sign * amounts["acts"]
-        if row.combinations <= 0 and row.acts <= 0:
-            session.delete(row)
-    session.flush()
+def _encode(counts: Counter[Cell]) -> bytes:
+    return json.dumps(sorted([*cell, amount] for cell, amount in counts.items())).encode()
+
+
+def _decode(data: bytes) -> Counter[Cell]:
+    return Counter({tuple(row[:-1]): int(row[-1]) for row in json.loads(data)})
+
+
+def _seal_contribution(
+    session: Session, organisation: Organisation, advocacy: tuple[int, bytes], counts: Counter[Cell]
+) -> StatContribution:
+    version, key = advocacy
+    row = StatContribution(id=uuid.uuid4(), organisation_id=organisation.id, key_version=version)
+    row.data = crypto.encrypt_record(
+        key, _encode(counts), contexts.stat_contribution(organisation.id, row.id)
+    )
+    session.add(row)
+    return row
+
+
+def open_contribution(row: StatContribution, advocacy_keys: dict[int, bytes]) -> Counter[Cell]:
+    """One contribution's cells, opened with the advocacy key of its version."""
+    key = advocacy_keys[row.key_version]
+    return _decode(
+        crypto.decrypt_text(key, row.data, contexts.stat_contribution(row.organisation_id, row.id))
+    )
+
+
+def counts(
+    session: Session, organisation: Organisation, advocacy_keys: dict[int, bytes]
+) -> Counter[Cell]:
+    """Every cell of the organisation's statistics: its contributions opened and added up."""
+    total: Counter[Cell] = Counter()
+    rows = session.scalars(
+        select(StatContribution).where(StatContribution.organisation_id == organisation.id)
+    )
+    for row in rows:
+        total.update(open_contribution(row, advocacy_keys))
+    return total
+
+
+def _link_context(case: Case) -> bytes:
+    return contexts.stat_link(case.report_id, case.organisation_id)
+
+
+def _own_contribution_id(case: Case, private_key: bytes) -> uuid.UUID | None:
+    if case.stats_link is None:
+        return None
+    case_key = open_case_key(case, private_key, "case")
+    return uuid.UUID(bytes=crypto.decrypt(case_key, case.stats_link, _link_context(case)))
+
+
+def _take_out(session: Session, case: Case, private_key: bytes) -> None:
+    """The case's own contribution leaves the statistics."""
+    own = _own_contribution_id(case, private_key)
+    if own is not None:
+        session.execute(delete(StatContribution).where(StatContribution.id == own))
+    case.stats_link = None
+    case.stats_counted = False
+
+
+def _put_in(
+    session: Session, case: Case, keyring: Keyring, private_key: bytes, acts: Sequence[CountedAct]
+) -> None:
+    counted = _contribution(acts)
+    if counted:
+        row = _seal_contribution(session, keyring.organisation, keyring.advocacy_key, counted)
+        case_key = open_case_key(case, private_key, "case")
+        case.stats_link = crypto.encrypt(case_key, row.id.bytes, _link_context(case))
+    case.stats_counted = True
 
 
 def should_count(case: Case, content: ReportContent | None) -> bool:
@@ -114,20 +179,14 @@ def _content(case: Case, private_key: bytes) -> ReportContent | None:
 
 
 def refresh_statistics(
-    session: Session,
-    case: Case,
-    private_key: bytes,
-    acts: Sequence[CountedAct],
-    before: Sequence[CountedAct] | None = None,
+    session: Session, case: Case, keyring: Keyring, acts: Sequence[CountedAct]
 ) -> None:
-    """Take the case's old contribution out and put its current one (`acts`) in, if it still
-    counts. `before` is what the case was counted with, when its acts have just changed."""
-    if case.stats_counted:
-        _apply(session, case, _contribution(acts if before is None else before), -1)
+    """Replace the case's contribution with one made from its acts now (`acts`), if it counts."""
+    private_key = keyring.for_case(case)
     counts_now = should_count(case, _content(case, private_key))
+    _take_out(session, case, private_key)
     if counts_now:
-        _apply(session, case, _contribution(acts), +1)
-    case.stats_counted = counts_now
+        _put_in(session, case, keyring, private_key, acts)
     case.stats_dirty = False
     session.flush()
 
@@ -145,14 +204,34 @@ def reconcile_dirty_cases(
         .limit(limit)
     ).all()
     for case in cases:
-        private_key = keyring.for_case(case)
-        refresh_statistics(session, case, private_key, acts_of(session, case, private_key))
+        refresh_statistics(session, case, keyring, acts_of(session, case, keyring.for_case(case)))
     return len(cases)
 
 
-def remove_from_statistics(session: Session, case: Case, acts: Sequence[CountedAct]) -> None:
-    """Before a case is deleted: its counts (from `acts`) leave the statistics."""
-    if case.stats_counted:
-        _apply(session, case, _contribution(acts), -1)
-        case.stats_counted = False
-        session.flush()
+def replace_migrated_totals(session: Session, keyring: Keyring, acts_of: ActsOfCase) -> bool:
+    """Once, after the upgrade that encrypted the statistics: the totals moved over from the
+    clear-text table give way to one contribution per counted case. Returns whether it ran."""
+    organisation = keyring.organisation
+    migrated = select(StatContribution.id).where(
+        StatContribution.organisation_id == organisation.id, StatContribution.migrated.is_(True)
+    )
+    if session.scalar(migrated.limit(1)) is None:
+        return False
+    counted: Iterable[Case] = session.scalars(
+        select(Case).where(
+            Case.organisation_id == organisation.id,
+            Case.stats_counted.is_(True),
+            Case.stats_link.is_(None),
+        )
+    ).all()
+    for case in counted:
+        refresh_statistics(session, case, keyring, acts_of(session, case, keyring.for_case(case)))
+    session.execute(delete(StatContribution).where(StatContribution.id.in_(migrated)))
+    session.flush()
+    return True
+
+
+def remove_from_statistics(session: Session, case: Case, keyring: Keyring) -> None:
+    """Before a case is deleted: its contribution leaves the statistics."""
+    _take_out(session, case, keyring.for_case(case))
+    session.flush()
