@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -9,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter.casework.models import AdvocacyStory
+from reporter.casework.service import published_stories
 from reporter.reports.models import Report
 from tests.conftest import Network, submit
 from tests.dump import database_bytes
-from tests.staff import code, form_token, login, make_member
+from tests.staff import advocacy_keys_of, code, form_token, login, make_member
 
 
 @pytest.fixture
@@ -132,10 +135,23 @@ def test_story_needs_a_second_person_and_any_edit_needs_approval_again(
     story = db.scalars(select(AdvocacyStory)).one()
     assert story.approved_by_id is not None
     assert "Approved by bia" in ana.get(url).get_data(as_text=True)
+    # Approved, the story is published under the advocacy key: what an advocate opens.
+    advocacy = advocacy_keys_of(network.brazil)
+    published = published_stories(db, network.brazil.id, advocacy)
+    assert [(p.text, p.country, p.violations) for p in published] == [
+        (
+            "STORYCANARY A woman in a city was stopped.",
+            "BR",
+            ["confiscation_supplies", "extortion_bribe"],
+        )
+    ]
+    assert published[0].approved_on == f"{dt.date.today():%Y-%m}"
 
     bia.post(
         f"{url}/story", data={"csrf_token": form_token(bia, url), "text": "STORYCANARY edited"}
     )
     db.expire_all()
     assert db.scalars(select(AdvocacyStory)).one().approved_by_id is None
+    # An edit withdraws the approval: the story leaves what advocates can read.
+    assert published_stories(db, network.brazil.id, advocacy) == []
     assert b"STORYCANARY" not in database_bytes(app)

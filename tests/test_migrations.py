@@ -49,7 +49,9 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
 ) -> None:
     """0004 kept counts in the clear; 0005 moves them under a new advocacy key per organisation,
     sealed to the recovery key, every member and every open invitation."""
+    from reporter.accounts.models import StaffMember
     from reporter.accounts.service import authenticate, create_invitation
+    from reporter.casework import service as casework
     from reporter.orgs.models import ADVOCACY_KEY, OrgKeySlot
     from reporter.orgs.service import open_advocacy_key_with_recovery_key, open_slot
     from reporter.statistics.models import StatContribution
@@ -61,6 +63,7 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
         PASSPHRASE,
         advocacy_keys_of,
         code,
+        keyring_of,
         login,
         make_member,
         statistics,
@@ -69,7 +72,14 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
     brazil, key = network.brazil, network.key(network.brazil)
     make_member(app, brazil, key, "mod", "moderator")
     make_member(app, brazil, key, "adv", "advocate")
-    make_report(db, brazil, key, acts=2, count_in_statistics=True)
+    make_member(app, brazil, key, "second", "moderator")
+    made = make_report(db, brazil, key, acts=2, count_in_statistics=True)
+    author, approver = (
+        db.scalars(select(StaffMember).where(StaffMember.username == name)).one()
+        for name in ("mod", "second")
+    )
+    casework.save_story(db, made.case, key, author, "Approved before the upgrade.")
+    casework.approve_story(db, made.case, keyring_of(brazil, key), approver, None)
     invited = create_invitation(
         db,
         brazil,
@@ -143,5 +153,8 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
         rows_now = session.scalars(select(StatContribution)).all()
         assert len(rows_now) == 1 and not rows_now[0].migrated
         assert statistics(session) == expected
+        # The story approved before the upgrade is published under the advocacy key.
+        stories = casework.published_stories(session, brazil.id, {1: advocacy})
+        assert [story.text for story in stories] == ["Approved before the upgrade."]
     finally:
         session.close()

@@ -180,15 +180,26 @@ def test_rotation_with_a_wrong_recovery_key_says_so_and_changes_nothing(
 def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
     app: Flask, network: Network, db: Session
 ) -> None:
+    from reporter.accounts.models import StaffMember
     from reporter.accounts.service import authenticate
+    from reporter.casework import service as casework
     from reporter.orgs.models import ADVOCACY_KEY
     from reporter.orgs.service import open_advocacy_key_with_recovery_key
     from reporter.statistics.models import StatContribution
     from tests.factories import make_report
-    from tests.staff import FAST, PASSPHRASE, statistics
+    from tests.staff import FAST, PASSPHRASE, keyring_of, statistics
 
-    make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
-    make_report(db, network.brazil, network.key(network.brazil), acts=2, count_in_statistics=True)
+    key = network.key(network.brazil)
+    make_member(app, network.brazil, key, "adv", "advocate")
+    make_member(app, network.brazil, key, "mod", "moderator")
+    make_member(app, network.brazil, key, "mod2", "moderator")
+    made = make_report(db, network.brazil, key, acts=2, count_in_statistics=True)
+    author, approver = (
+        db.scalars(select(StaffMember).where(StaffMember.username == name)).one()
+        for name in ("mod", "mod2")
+    )
+    casework.save_story(db, made.case, key, author, "A story for advocacy.")
+    casework.approve_story(db, made.case, keyring_of(network.brazil, key), approver, None)
     db.commit()
     counted = statistics(db)
     assert counted
@@ -221,6 +232,10 @@ def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
     staff.ADVOCACY_KEYS[organisation.id] = new_key
     assert {row.key_version for row in db.scalars(select(StatContribution))} == {2}
     assert statistics(db) == counted
+    stories = casework.published_stories(db, organisation.id, {2: new_key})
+    assert [story.text for story in stories] == ["A story for advocacy."]
     staff.ADVOCACY_KEYS[organisation.id] = old_key
     with pytest.raises(crypto.DecryptionFailed):  # the old key opens nothing any more
         statistics(db)
+    with pytest.raises(crypto.DecryptionFailed):
+        casework.published_stories(db, organisation.id, {2: old_key})

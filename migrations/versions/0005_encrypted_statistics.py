@@ -1,10 +1,12 @@
-"""statistics encrypted at rest under a new advocacy key per organisation
+"""statistics and approved stories under a new advocacy key per organisation
 
 Every organisation gets an advocacy key, sealed (with the public keys only, as a migration holds no
 private key) to its recovery key, to every staff member and to every unused invitation. The
 clear-text counts of `stat_counts` move, per organisation, into one contribution encrypted under
 that key and marked `migrated`; the next login of a member who reads reports replaces it with one
-contribution per case (`statistics/service.py` `replace_migrated_totals`). The old table goes.
+contribution per case (`statistics/service.py` `replace_migrated_totals`) and publishes the stories
+approved so far under the advocacy key (`casework/service.py` `publish_approved_stories`). The old
+table goes.
 
 Down: the contributions cannot be read without keys, so they are dropped and every case is marked
 for a recount, which the code of the earlier revision makes at the next staff visit.
@@ -53,18 +55,22 @@ def _stat_counts_table() -> sa.Table:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("org_key_slots") as batch:
-        batch.add_column(
-            sa.Column(
-                "purpose", sa.String(length=16), nullable=False, server_default="organisation"
-            )
-        )
-    with op.batch_alter_table("organisations") as batch:
-        batch.add_column(
-            sa.Column("advocacy_key_version", sa.Integer(), nullable=False, server_default="1")
-        )
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("stats_link", sa.LargeBinary(), nullable=True))
+    # Plain ALTER TABLE (SQLite 3.35+ adds and drops such columns in place): a batch copy of
+    # these tables would have to drop tables that others' rows refer to.
+    op.add_column(
+        "org_key_slots",
+        sa.Column("purpose", sa.String(length=16), nullable=False, server_default="organisation"),
+    )
+    op.add_column(
+        "organisations",
+        sa.Column("advocacy_key_version", sa.Integer(), nullable=False, server_default="1"),
+    )
+    op.add_column("cases", sa.Column("stats_link", sa.LargeBinary(), nullable=True))
+    # Approved stories are published under the advocacy key at the next staff login.
+    op.add_column("advocacy_stories", sa.Column("published", sa.LargeBinary(), nullable=True))
+    op.add_column(
+        "advocacy_stories", sa.Column("published_key_version", sa.Integer(), nullable=True)
+    )
     contributions = op.create_table(
         "stat_contributions",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -219,6 +225,8 @@ def downgrade() -> None:
     op.get_bind().execute(sa.update(cases).values(stats_dirty=True))
     op.drop_index(op.f("ix_stat_contributions_organisation_id"), table_name="stat_contributions")
     op.drop_table("stat_contributions")
+    op.drop_column("advocacy_stories", "published_key_version")
+    op.drop_column("advocacy_stories", "published")
     op.drop_column("cases", "stats_link")
     op.drop_column("organisations", "advocacy_key_version")
     op.get_bind().execute(sa.text("DELETE FROM org_key_slots WHERE purpose = 'advocacy'"))

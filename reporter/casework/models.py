@@ -1,6 +1,7 @@
 """Case work rows: referrals, links between related reports, the redacted advocacy story.
 
-Referrals and stories are encrypted under the case key of the organisation.
+Referrals and stories are encrypted under the case key of the organisation; an approved story is
+also published under the organisation's advocacy key, the one copy advocates can open.
 """
 
 from __future__ import annotations
@@ -53,3 +54,7 @@ class AdvocacyStory(Base):
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
     updated_on: Mapped[dt.date] = mapped_column()
+    # Once approved: the story with what advocates filter on (country, violation types, month of
+    # approval), encrypted under the advocacy key of `published_key_version`. An edit removes it.
+    published: Mapped[bytes | None] = mapped_column(LargeBinary)
+    published_key_version: Mapped[int | None] = mapped_column()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
@@ -13,9 +14,11 @@ from sqlalchemy.orm import Session
 from reporter import crypto
 from reporter.accounts.models import StaffMember
 from reporter.casework.models import AdvocacyStory, CaseLink, Referral
+from reporter.coding.service import coded_acts
 from reporter.crypto import contexts
+from reporter.orgs.keyring import Keyring
 from reporter.reports.models import Case, Report
-from reporter.reports.service import open_case_key
+from reporter.reports.service import ContentPurged, decrypt_content, open_case_key
 from reporter.vocabulary import INTERVENTION_STATUSES, INTERVENTION_TYPES, OUTCOMES, keys
 
 
@@ -166,20 +169,104 @@ def save_story(
     story.body = body
     story.author_id = author.id
     story.approved_by_id = None
+    # No longer approved: advocates' copy goes, and with it the story from every later export.
+    story.published = None
+    story.published_key_version = None
     story.updated_on = dt.date.today()
     session.flush()
     return story
 
 
-def approve_story(session: Session, case: Case, approver: StaffMember) -> None:
-    """A second staff member, not the author, approves the story for advocacy."""
+@dataclass(frozen=True)
+class PublishedStory:
+    """An approved story as advocates read it: the redacted text and what they filter on."""
+
+    text: str
+    country: str
+    violations: list[str]
+    approved_on: str  # year-month
+
+
+def approve_story(
+    session: Session, case: Case, keyring: Keyring, approver: StaffMember, today: dt.date | None
+) -> None:
+    """A second staff member, not the author, approves the story for advocacy; it is published
+    under the advocacy key, with the country and violation types of the case's coding (or, before
+    any coding, of the report)."""
     story = session.get(AdvocacyStory, (case.report_id, case.organisation_id))
     if story is None:
         raise CaseworkError("no_story")
     if story.author_id == approver.id:
         raise CaseworkError("own_story")
     story.approved_by_id = approver.id
+    _publish(session, case, story, keyring, today or dt.date.today())
+
+
+def publish_approved_stories(session: Session, keyring: Keyring) -> int:
+    """At a staff login: publish stories approved before they were published under the advocacy
+    key (approved on a version without it). Returns how many."""
+    waiting = session.scalars(
+        select(AdvocacyStory).where(
+            AdvocacyStory.organisation_id == keyring.organisation.id,
+            AdvocacyStory.approved_by_id.is_not(None),
+            AdvocacyStory.published.is_(None),
+        )
+    ).all()
+    for story in waiting:
+        case = session.get(Case, (story.report_id, story.organisation_id))
+        assert case is not None
+        _publish(session, case, story, keyring, story.updated_on)
+    return len(waiting)
+
+
+def _publish(
+    session: Session, case: Case, story: AdvocacyStory, keyring: Keyring, approved_on: dt.date
+) -> None:
+    private_key = keyring.for_case(case)
+    text = crypto.decrypt_text(
+        open_case_key(case, private_key, "case"), story.body, _aad(case, b"story")
+    ).decode("utf-8")
+    acts = coded_acts(session, case, private_key)
+    if acts:
+        country = acts[0].country
+        violations = sorted({act.violation_type for act in acts})
+    else:
+        try:
+            content = decrypt_content(case, case.report, private_key)
+        except ContentPurged:
+            country, violations = "", []
+        else:
+            country, violations = content.country, sorted(content.violations)
+    published = PublishedStory(text, country, violations, f"{approved_on:%Y-%m}")
+    version, advocacy_key = keyring.advocacy_key
+    story.published = crypto.encrypt_text(
+        advocacy_key,
+        json.dumps(asdict(published)).encode("utf-8"),
+        contexts.published_story(case.report_id, case.organisation_id),
+    )
+    story.published_key_version = version
     session.flush()
+
+
+def published_stories(
+    session: Session, organisation_id: uuid.UUID, advocacy_keys: dict[int, bytes]
+) -> list[PublishedStory]:
+    """The organisation's approved stories, opened with its advocacy keys; newest first."""
+    stories = session.scalars(
+        select(AdvocacyStory).where(
+            AdvocacyStory.organisation_id == organisation_id, AdvocacyStory.published.is_not(None)
+        )
+    )
+    opened = []
+    for story in stories:
+        assert story.published is not None and story.published_key_version is not None
+        data = crypto.decrypt_text(
+            advocacy_keys[story.published_key_version],
+            story.published,
+            contexts.published_story(story.report_id, story.organisation_id),
+        )
+        opened.append(PublishedStory(**json.loads(data)))
+    return sorted(opened, key=lambda published: published.approved_on, reverse=True)
 
 
 def read_story(session: Session, case: Case, private_key: bytes) -> StoryView | None:

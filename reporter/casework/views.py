@@ -96,7 +96,9 @@ def approve_story(report_id: uuid.UUID) -> tuple[str, int] | Response:
     if not ConfirmForm().validate():
         abort(400)
     try:
-        casework.approve_story(get_session(), case, auth.current_staff().member)
+        casework.approve_story(
+            get_session(), case, auth.keyring(), auth.current_staff().member, None
+        )
     except casework.CaseworkError as error:
         return case_page_with(case, 409, notice=f"story_{error.reason}")
     auth.record("story_approved", target=str(report_id))

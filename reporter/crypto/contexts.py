@@ -26,6 +26,7 @@ AUDIT_CHECKPOINT = b"reporter/audit-checkpoint/v1|"
 ADVOCACY_SLOT = b"reporter/advocacy-slot/v1|"
 STAT_CONTRIBUTION = b"reporter/stat-contribution/v1|"
 STAT_LINK = b"reporter/stat-link/v1|"
+PUBLISHED_STORY = b"reporter/published-story/v1|"
 # Casework records (referrals, advocacy stories) carry their kind in the label.
 CASEWORK_KINDS: tuple[bytes, ...] = (b"referral", b"story")
 
@@ -94,3 +95,8 @@ def stat_contribution(organisation_id: uuid.UUID, contribution_id: uuid.UUID) ->
 def stat_link(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
     """The case's own record of which contribution is its own, under the case key."""
     return STAT_LINK + report_id.bytes + organisation_id.bytes
+
+
+def published_story(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
+    """An approved story as advocates read it, under the advocacy key."""
+    return PUBLISHED_STORY + report_id.bytes + organisation_id.bytes

@@ -8,8 +8,8 @@
 3. finish: when no case is left on the old version, the old slots are deleted, the new key becomes
    the current one, and staff sessions end (they hold the old key only).
 4. the advocacy key is replaced in the same transaction as the finish (`rotate_advocacy_key`): a
-   new key sealed to every holder of the current one, every statistics contribution encrypted
-   again under it, the old slots deleted.
+   new key sealed to every holder of the current one, every statistics contribution and every
+   published story encrypted again under it, the old slots deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.accounts.models import Invitation, StaffMember, StaffSession
+from reporter.casework.models import AdvocacyStory
 from reporter.crypto import contexts
 from reporter.orgs.models import (
     ADVOCACY_KEY,
@@ -180,6 +181,19 @@ def rotate_advocacy_key(
         data = crypto.decrypt(current_advocacy_key, row.data, context)
         row.data = crypto.encrypt(new_key, data, context)
         row.key_version = old_version + 1
+    stories = session.scalars(
+        select(AdvocacyStory).where(
+            AdvocacyStory.organisation_id == organisation.id, AdvocacyStory.published.is_not(None)
+        )
+    )
+    for story in stories:
+        assert story.published is not None
+        if story.published_key_version != old_version:
+            raise RotationError("a published story is under an unknown advocacy key")
+        context = contexts.published_story(story.report_id, story.organisation_id)
+        data = crypto.decrypt(current_advocacy_key, story.published, context)
+        story.published = crypto.encrypt(new_key, data, context)
+        story.published_key_version = old_version + 1
     session.execute(
         delete(OrgKeySlot).where(
             OrgKeySlot.organisation_id == organisation.id,

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased, selectinload
 
 from reporter.accounts.models import StaffMember
+from reporter.casework.service import publish_approved_stories
 from reporter.coding.service import coded_acts
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
@@ -63,6 +64,7 @@ def bring_up_to_date(session: Session, keyring: Keyring) -> None:
 
     Runs at login, the one POST that holds the keys before the member reads the queue."""
     replace_migrated_totals(session, keyring, coded_acts)
+    publish_approved_stories(session, keyring)
     while index_new_cases(session, keyring) == INDEX_BATCH:
         pass
     while reconcile_dirty_cases(session, keyring, coded_acts) == RECONCILE_BATCH:
