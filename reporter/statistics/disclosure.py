@@ -1,0 +1,240 @@
+"""Disclosure control for everything the statistics show or export.
+
+An export is a set of two-way tables that share their rows (violation types) and carry their row,
+column and grand totals. Whoever reads it knows that every table adds up, and that tables counting
+the same thing share their row totals; with linear programming they can narrow any hidden cell to
+the interval its published neighbours allow. This module hides cells so that no hidden cell can be
+narrowed to an interval narrower than the threshold, and proves it for every hidden cell with HiGHS:
+
+1. Primary suppression: a cell (totals included) is hidden when it is above zero and below the
+   threshold; when it holds acts of fewer than two reports (one report alone makes it up); and, in
+   a table whose columns describe people (`protect_zeros`), when it is the only non-zero cell of a
+   row of several columns: the zeros beside it would say that everyone in that row shares it.
+2. Secondary suppression: the audit (below) finds every hidden cell whose interval is too narrow;
+   for each, the smallest visible cells of its row and of its column (or their totals, when the row
+   or column has no other cell left) are hidden too; a hidden row total is hidden in every linked
+   table; when that finds nothing new, the smallest visible cell of the export is hidden. Repeat
+   until the audit passes: each round hides at least one more cell, and once every cell is hidden
+   none can be narrowed, so it ends.
+3. Audit: one linear programme over every cell of every table (totals included), each published
+   cell fixed to its value, each table's sums and each link between tables as equalities, every
+   cell at least zero; each hidden cell minimised and maximised. Its interval must be at least the
+   threshold wide.
+
+The tau-ARGUS manual and sdcTable describe the same attack (the "interval" or "LP" audit); the
+heuristic here is a plain, auditable one, not an optimal one: it may hide more than needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+TOTAL = "_total"
+DEFAULT_THRESHOLD = 10
+
+
+@dataclass
+class Table:
+    """A two-way table: `cells[(row, column)]` counts, `reports[(row, column)]` how many reports
+    make up each cell. Totals are computed here, under the key TOTAL. Tables with the same `link`
+    count the same acts, so their row totals (and grand totals) are equal."""
+
+    name: str
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], int]
+    reports: dict[tuple[str, str], int] = field(default_factory=dict)
+    link: str = ""
+    protect_zeros: bool = False
+
+    def value(self, row: str, column: str) -> int:
+        if row == TOTAL and column == TOTAL:
+            return sum(self.cells.values())
+        if row == TOTAL:
+            return sum(self.cells.get((r, column), 0) for r in self.rows)
+        if column == TOTAL:
+            return sum(self.cells.get((row, c), 0) for c in self.columns)
+        return self.cells.get((row, column), 0)
+
+    def report_count(self, row: str, column: str) -> int | None:
+        """How many reports make up a cell; None for totals (they are checked by their value)."""
+        if row == TOTAL or column == TOTAL:
+            return None
+        return self.reports.get((row, column), 0)
+
+    def positions(self) -> list[tuple[str, str]]:
+        return [(r, c) for r in [*self.rows, TOTAL] for c in [*self.columns, TOTAL]]
+
+
+# A cell of the export: (table index, row, column).
+Cell = tuple[int, str, str]
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What may be published: every cell not in `hidden`, and why each hidden cell is hidden."""
+
+    tables: Sequence[Table]
+    threshold: int
+    hidden: frozenset[Cell]
+    primary: frozenset[Cell]
+
+    def shown(self, table: int, row: str, column: str) -> int | None:
+        """The value to publish, or None for a hidden cell."""
+        if (table, row, column) in self.hidden:
+            return None
+        return self.tables[table].value(row, column)
+
+
+def _primary(tables: Sequence[Table], threshold: int) -> set[Cell]:
+    hidden: set[Cell] = set()
+    for index, table in enumerate(tables):
+        for row, column in table.positions():
+            value = table.value(row, column)
+            reports = table.report_count(row, column)
+            if 0 < value < threshold or (value > 0 and reports is not None and reports < 2):
+                hidden.add((index, row, column))
+        if table.protect_zeros and len(table.columns) > 1:
+            for row in table.rows:
+                non_zero = [c for c in table.columns if table.value(row, c) > 0]
+                if len(non_zero) == 1:
+                    hidden.add((index, row, non_zero[0]))
+    return _with_linked_totals(tables, hidden)
+
+
+def _with_linked_totals(tables: Sequence[Table], hidden: set[Cell]) -> set[Cell]:
+    """A row total (or grand total) hidden in one table is hidden in every table linked to it."""
+    linked = set(hidden)
+    for index, row, column in hidden:
+        if column != TOTAL or not tables[index].link:
+            continue
+        for other, table in enumerate(tables):
+            if table.link == tables[index].link:
+                linked.add((other, row, TOTAL))
+    return linked
+
+
+class _Model:
+    """The attacker's linear programme for one set of hidden cells."""
+
+    def __init__(self, tables: Sequence[Table], hidden: set[Cell]) -> None:
+        self.index: dict[Cell, int] = {}
+        for t, table in enumerate(tables):
+            for row, column in table.positions():
+                self.index[(t, row, column)] = len(self.index)
+        size = len(self.index)
+        lower = np.zeros(size)
+        upper = np.full(size, highspy.kHighsInf)
+        for cell, position in self.index.items():
+            if cell not in hidden:
+                t, row, column = cell
+                lower[position] = upper[position] = tables[t].value(row, column)
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.addVars(size, lower, upper)
+        for t, table in enumerate(tables):
+            for row in [*table.rows, TOTAL]:
+                self._sum_equals([(t, row, column) for column in table.columns], (t, row, TOTAL))
+            for column in [*table.columns, TOTAL]:
+                self._sum_equals([(t, row, column) for row in table.rows], (t, TOTAL, column))
+        by_link: dict[str, list[int]] = {}
+        for t, table in enumerate(tables):
+            if table.link:
+                by_link.setdefault(table.link, []).append(t)
+        for members in by_link.values():
+            first = members[0]
+            for other in members[1:]:
+                for row in [*tables[first].rows, TOTAL]:
+                    self._equal((first, row, TOTAL), (other, row, TOTAL))
+
+    def _sum_equals(self, parts: list[Cell], total: Cell) -> None:
+        columns = [self.index[cell] for cell in parts] + [self.index[total]]
+        values = [1.0] * len(parts) + [-1.0]
+        self.highs.addRow(
+            0.0, 0.0, len(columns), np.array(columns, dtype=np.int32), np.array(values)
+        )
+
+    def _equal(self, one: Cell, other: Cell) -> None:
+        self._sum_equals([one], other)
+
+    def interval(self, cell: Cell) -> tuple[float, float]:
+        """The least and the greatest value the hidden cell can take."""
+        position = self.index[cell]
+        bounds = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            self.highs.changeColCost(position, 1.0)
+            self.highs.changeObjectiveSense(sense)
+            self.highs.run()
+            status = self.highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kUnbounded:
+                bounds.append(float("inf"))
+            elif status == highspy.HighsModelStatus.kOptimal:
+                bounds.append(self.highs.getInfo().objective_function_value)
+            else:
+                raise RuntimeError(f"the audit could not solve for {cell}: {status}")
+            self.highs.changeColCost(position, 0.0)
+        return bounds[0], bounds[1]
+
+
+def audit(
+    tables: Sequence[Table], hidden: set[Cell] | frozenset[Cell], threshold: int
+) -> list[tuple[Cell, float, float]]:
+    """Every hidden cell an attacker can narrow below the threshold, with its interval."""
+    if not hidden:
+        return []
+    model = _Model(tables, set(hidden))
+    narrow = []
+    for cell in sorted(hidden):
+        low, high = model.interval(cell)
+        if high - low < threshold - 1e-6:
+            narrow.append((cell, low, high))
+    return narrow
+
+
+def _partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cell]:
+    """The cells to hide beside a hidden cell that is too easy to narrow: the smallest visible
+    cell of its row and of its column (a total when no inner cell is left)."""
+    t, row, column = cell
+    table = tables[t]
+    found: set[Cell] = set()
+    lines = [
+        [(t, row, c) for c in [*table.columns, TOTAL] if c != column],
+        [(t, r, column) for r in [*table.rows, TOTAL] if r != row],
+    ]
+    for line in lines:
+        visible = [other for other in line if other not in hidden]
+        inner = [other for other in visible if TOTAL not in other[1:]]
+        pool = inner or visible
+        if pool:
+            found.add(min(pool, key=lambda other: (tables[t].value(other[1], other[2]), other)))
+    return found
+
+
+def protect(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> Protected:
+    """Hide what must be hidden in these tables, published together, and prove it."""
+    primary = _primary(tables, threshold)
+    hidden = set(primary)
+    while True:
+        narrow = audit(tables, hidden, threshold)
+        if not narrow:
+            return Protected(tables, threshold, frozenset(hidden), frozenset(primary))
+        more: set[Cell] = set()
+        for cell, _low, _high in narrow:
+            more |= _partners(tables, hidden, cell)
+        more = _with_linked_totals(tables, hidden | more) - hidden
+        if not more:
+            # Every neighbour is hidden, yet a link between tables still pins the cell: hide the
+            # smallest visible cell of the export. Once all is hidden, nothing can be narrowed.
+            visible = [
+                (t, row, column)
+                for t, table in enumerate(tables)
+                for row, column in table.positions()
+                if (t, row, column) not in hidden
+            ]
+            smallest = min(visible, key=lambda cell: (tables[cell[0]].value(*cell[1:]), cell))
+            more = _with_linked_totals(tables, hidden | {smallest}) - hidden
+        hidden |= more
