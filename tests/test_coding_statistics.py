@@ -55,6 +55,8 @@ def _counts(db: Session) -> list[tuple[object, ...]]:
         total.update(open_contribution(row, keys))
     cells: dict[tuple[str, ...], dict[str, int]] = {}
     for (*dimensions, column), amount in total.items():
+        if column not in ("combinations", "acts"):
+            continue  # the per-perpetrator and per-population pairs: see the tables' tests
         cells.setdefault(tuple(dimensions), {"combinations": 0, "acts": 0})[column] += amount
     return sorted(
         (*cell, amounts["combinations"], amounts["acts"])

@@ -36,6 +36,7 @@ def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, flo
                 [(position[(t, r, column)], 1.0) for r in table.rows]
                 + [(position[(t, TOTAL, column)], -1.0)]
             )
+    inequalities: list[list[tuple[int, float]]] = []  # each row of pairs ... >= 0
     for t, table in enumerate(protected.tables):
         for u in range(t + 1, len(protected.tables)):
             other = protected.tables[u]
@@ -44,6 +45,12 @@ def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, flo
                     rows_a.append(
                         [(position[(t, row, TOTAL)], 1.0), (position[(u, row, TOTAL)], -1.0)]
                     )
+        for u, other in enumerate(protected.tables):
+            if table.covers and other.link == table.covers:
+                for row in [*table.rows, TOTAL]:
+                    pairs, things = position[(t, row, TOTAL)], position[(u, row, TOTAL)]
+                    inequalities.append([(pairs, 1.0), (things, -1.0)])
+                    inequalities.append([(pairs, -1.0), (things, float(len(table.columns)))])
     learned = {}
     for target in sorted(protected.hidden):
         bounds = []
@@ -58,6 +65,14 @@ def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, flo
                 cost.append(sign if name == target else 0.0)
             highs.addVars(len(names), np.array(lower), np.array(upper))
             highs.changeColsCost(len(names), np.arange(len(names), dtype=np.int32), np.array(cost))
+            for row in inequalities:
+                highs.addRow(
+                    0.0,
+                    highspy.kHighsInf,
+                    len(row),
+                    np.array([i for i, _ in row], dtype=np.int32),
+                    np.array([v for _, v in row]),
+                )
             for row in rows_a:
                 highs.addRow(
                     0.0,
@@ -90,6 +105,7 @@ def exports(draw: st.DrawFn) -> tuple[list[Table], int]:
                 st.integers(0, 3),  # country
                 st.integers(0, 2),  # population
                 st.integers(1, 40),  # report
+                st.sets(st.integers(0, 2), min_size=1),  # perpetrators
             ),
             min_size=0,
             max_size=60,
@@ -114,6 +130,26 @@ def exports(draw: st.DrawFn) -> tuple[list[Table], int]:
                 protect_zeros=name == "population",
             )
         )
+    # (act, perpetrator) pairs: an act names one perpetrator or more.
+    columns = [f"perpetrator{i}" for i in range(3)]
+    cells = {}
+    reports = {}
+    for act in acts:
+        for perpetrator in act[4]:
+            key = (act[0], columns[perpetrator])
+            cells[key] = cells.get(key, 0) + 1
+            reports.setdefault(key, set()).add(act[3])
+    tables.append(
+        Table(
+            name="perpetrator",
+            rows=rows,
+            columns=columns,
+            cells=cells,
+            reports={key: len(found) for key, found in reports.items()},
+            link="pairs",
+            covers="acts",
+        )
+    )
     return tables, threshold
 
 

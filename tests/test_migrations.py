@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -96,8 +98,12 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
     engine = engine_of(app)
     migrate.downgrade(engine, "0004")
     # The counts as the code of 0004 kept them, in the clear.
+    # 0004 kept two measures: combinations and acts.
+    kept = Counter(
+        {cell: n for cell, n in expected.items() if cell[-1] in ("combinations", "acts")}
+    )
     rows: dict[tuple[str, ...], dict[str, int]] = {}
-    for (*dimensions, column), amount in expected.items():
+    for (*dimensions, column), amount in kept.items():
         rows.setdefault(tuple(dimensions), {"combinations": 0, "acts": 0})[column] += amount
     with engine.begin() as connection:
         for dimensions, amounts in rows.items():
@@ -129,7 +135,7 @@ def test_the_upgrade_encrypts_the_statistics_and_a_login_replaces_the_moved_tota
         advocacy = open_advocacy_key_with_recovery_key(
             session, brazil, network.recovery_keys[brazil.id]
         )
-        assert open_contribution(moved[0], {1: advocacy}) == expected
+        assert open_contribution(moved[0], {1: advocacy}) == kept
         # Members and the open invitation hold the new key; advocates hold it and nothing else.
         unlocked = authenticate(session, "adv", PASSPHRASE, code(), FAST)
         assert unlocked.advocacy_keys == {1: advocacy} and unlocked.org_keys == {}

@@ -9,10 +9,11 @@ narrowed to an interval narrower than the threshold, and proves it for every hid
 1. Primary suppression: a cell (totals included) is hidden when it is above zero and below the
    threshold; when it holds acts of fewer than two reports (one report alone makes it up); and, in
    a table whose columns describe people (`protect_zeros`), when it is the only non-zero cell of a
-   row of several columns: the zeros beside it would say that everyone in that row shares it.
+   row of several columns: the zeros beside it would say that everyone in that row shares it (the
+   empty column, "not said", describes nobody).
 2. Secondary suppression: the audit (below) finds every hidden cell whose interval is too narrow;
-   for each, the smallest visible cells of its row and of its column (or their totals, when the row
-   or column has no other cell left) are hidden too; a hidden row total is hidden in every linked
+   for each, the smallest visible other cell of its row (its total when none is left) and the
+   total of its column (else its smallest visible other cell) are hidden too; a hidden row total is hidden in every linked
    table; when that finds nothing new, the smallest visible cell of the export is hidden. Repeat
    until the audit passes: each round hides at least one more cell, and once every cell is hidden
    none can be narrowed, so it ends.
@@ -41,7 +42,10 @@ DEFAULT_THRESHOLD = 10
 class Table:
     """A two-way table: `cells[(row, column)]` counts, `reports[(row, column)]` how many reports
     make up each cell. Totals are computed here, under the key TOTAL. Tables with the same `link`
-    count the same acts, so their row totals (and grand totals) are equal."""
+    count the same things, so their row totals (and grand totals) are equal. A table that `covers`
+    another link counts pairs of those things with its columns (an act and each perpetrator it
+    names), each thing at least once and at most once per column: its row totals lie between the
+    other's and that many times the other's."""
 
     name: str
     rows: list[str]
@@ -49,6 +53,7 @@ class Table:
     cells: dict[tuple[str, str], int]
     reports: dict[tuple[str, str], int] = field(default_factory=dict)
     link: str = ""
+    covers: str = ""
     protect_zeros: bool = False
 
     def value(self, row: str, column: str) -> int:
@@ -101,7 +106,8 @@ def _primary(tables: Sequence[Table], threshold: int) -> set[Cell]:
         if table.protect_zeros and len(table.columns) > 1:
             for row in table.rows:
                 non_zero = [c for c in table.columns if table.value(row, c) > 0]
-                if len(non_zero) == 1:
+                # The empty column is "not said": it tells nothing about anyone.
+                if len(non_zero) == 1 and non_zero[0] != "":
                     hidden.add((index, row, non_zero[0]))
     return _with_linked_totals(tables, hidden)
 
@@ -150,6 +156,13 @@ class _Model:
             for other in members[1:]:
                 for row in [*tables[first].rows, TOTAL]:
                     self._equal((first, row, TOTAL), (other, row, TOTAL))
+        for t, table in enumerate(tables):
+            if table.covers in by_link:
+                counted = by_link[table.covers][0]
+                for row in [*table.rows, TOTAL]:
+                    if (counted, row, TOTAL) not in self.index:
+                        continue
+                    self._between((t, row, TOTAL), (counted, row, TOTAL), float(len(table.columns)))
 
     def _sum_equals(self, parts: list[Cell], total: Cell) -> None:
         columns = [self.index[cell] for cell in parts] + [self.index[total]]
@@ -160,6 +173,12 @@ class _Model:
 
     def _equal(self, one: Cell, other: Cell) -> None:
         self._sum_equals([one], other)
+
+    def _between(self, pairs: Cell, things: Cell, most: float) -> None:
+        """things <= pairs <= most * things."""
+        indices = np.array([self.index[pairs], self.index[things]], dtype=np.int32)
+        self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([1.0, -1.0]))
+        self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([-1.0, most]))
 
     def interval(self, cell: Cell) -> tuple[float, float]:
         """The least and the greatest value the hidden cell can take."""
@@ -196,21 +215,27 @@ def audit(
 
 
 def _partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cell]:
-    """The cells to hide beside a hidden cell that is too easy to narrow: the smallest visible
-    cell of its row and of its column (a total when no inner cell is left)."""
+    """The cells to hide beside a hidden cell that is too easy to narrow. In its row: the smallest
+    visible other cell (the row's total only when no other is left), since a violation type's own
+    figures matter most. In its column: the column's total first (the sum over violation types
+    matters least), else the smallest visible other cell."""
     t, row, column = cell
     table = tables[t]
+
+    def value(other: Cell) -> tuple[int, Cell]:
+        return table.value(other[1], other[2]), other
+
     found: set[Cell] = set()
-    lines = [
-        [(t, row, c) for c in [*table.columns, TOTAL] if c != column],
-        [(t, r, column) for r in [*table.rows, TOTAL] if r != row],
-    ]
-    for line in lines:
-        visible = [other for other in line if other not in hidden]
-        inner = [other for other in visible if TOTAL not in other[1:]]
-        pool = inner or visible
-        if pool:
-            found.add(min(pool, key=lambda other: (tables[t].value(other[1], other[2]), other)))
+    in_row = [(t, row, c) for c in table.columns if c != column and (t, row, c) not in hidden]
+    if in_row:
+        found.add(min(in_row, key=value))
+    elif column != TOTAL and (t, row, TOTAL) not in hidden:
+        found.add((t, row, TOTAL))
+    in_column = [(t, r, column) for r in table.rows if r != row and (t, r, column) not in hidden]
+    if row != TOTAL and (t, TOTAL, column) not in hidden:
+        found.add((t, TOTAL, column))
+    elif in_column:
+        found.add(min(in_column, key=value))
     return found
 
 

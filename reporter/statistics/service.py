@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import delete, select
@@ -66,29 +66,34 @@ class CountedAct(Protocol):
 ActsOfCase = Callable[[Session, Case, bytes], Sequence[CountedAct]]
 
 
+# What a cell counts (its last element).
+ACTS = "acts"  # acts, each once, under its first (perpetrator, population) pair
+COMBINATIONS = "combinations"  # (act, perpetrator, population) triples
+BY_PERPETRATOR = "by_perpetrator"  # (act, perpetrator) pairs; population left empty
+BY_POPULATION = "by_population"  # (act, population) pairs; perpetrator left empty
+MEASURES = (ACTS, COMBINATIONS, BY_PERPETRATOR, BY_POPULATION)
+
+
 def _contribution(acts: Sequence[CountedAct]) -> Counter[Cell]:
-    """(dimensions..., "combinations"|"acts") -> count for these acts."""
+    """(dimensions..., measure) -> count for these acts (see MEASURES)."""
     counts: Counter[Cell] = Counter()
     for act in acts:
         if act.violation_status == "not_a_violation":
             continue
         perpetrators = act.perpetrators or ["unknown"]
         populations = act.populations or [NO_VALUE]
+        place = (act.country, act.region, act.year_month, act.violation_type)
         first = True
         for perpetrator in perpetrators:
+            counts[(*place, perpetrator, NO_VALUE, BY_PERPETRATOR)] += 1
             for population in populations:
-                cell = (
-                    act.country,
-                    act.region,
-                    act.year_month,
-                    act.violation_type,
-                    perpetrator,
-                    population,
-                )
-                counts[(*cell, "combinations")] += 1
+                cell = (*place, perpetrator, population)
+                counts[(*cell, COMBINATIONS)] += 1
                 if first:
-                    counts[(*cell, "acts")] += 1
+                    counts[(*cell, ACTS)] += 1
                     first = False
+        for population in populations:
+            counts[(*place, NO_VALUE, population, BY_POPULATION)] += 1
     return counts
 
 
@@ -120,16 +125,25 @@ def open_contribution(row: StatContribution, advocacy_keys: dict[int, bytes]) ->
     )
 
 
+def contributions(
+    session: Session, organisation: Organisation, advocacy_keys: dict[int, bytes]
+) -> Iterator[Counter[Cell]]:
+    """Each contribution of the organisation, opened: one per counted case (the totals moved over
+    by the upgrade come as one, until the next login replaces them)."""
+    rows = session.scalars(
+        select(StatContribution).where(StatContribution.organisation_id == organisation.id)
+    )
+    for row in rows:
+        yield open_contribution(row, advocacy_keys)
+
+
 def counts(
     session: Session, organisation: Organisation, advocacy_keys: dict[int, bytes]
 ) -> Counter[Cell]:
     """Every cell of the organisation's statistics: its contributions opened and added up."""
     total: Counter[Cell] = Counter()
-    rows = session.scalars(
-        select(StatContribution).where(StatContribution.organisation_id == organisation.id)
-    )
-    for row in rows:
-        total.update(open_contribution(row, advocacy_keys))
+    for contribution in contributions(session, organisation, advocacy_keys):
+        total.update(contribution)
     return total
 
 
