@@ -1,5 +1,6 @@
 """Disclosure control: random tables, random thresholds, and a linear-programming attack on what
-would be published. No hidden cell may be narrowed to an interval narrower than the threshold.
+would be published. No cell hidden for its own sake (a primary cell) may be narrowed to an interval
+narrower than the threshold.
 
 The attack here is written apart from reporter/statistics/disclosure.py (its own model, built
 from the published values alone), so a mistake in the module's audit cannot hide itself."""
@@ -16,7 +17,7 @@ from reporter.statistics.disclosure import TOTAL, Protected, Table, protect
 
 
 def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, float]]:
-    """What an attacker learns of each hidden cell: min and max under every published value,
+    """What an attacker learns of each primary cell: min and max under every published value,
     each table adding up, and linked tables sharing row totals."""
     names: list[tuple[int, str, str]] = []
     for t, table in enumerate(protected.tables):
@@ -52,7 +53,7 @@ def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, flo
                     inequalities.append([(pairs, 1.0), (things, -1.0)])
                     inequalities.append([(pairs, -1.0), (things, float(len(table.columns)))])
     learned = {}
-    for target in sorted(protected.hidden):
+    for target in sorted(protected.primary):
         bounds = []
         for sign in (1.0, -1.0):
             highs = highspy.Highs()

@@ -117,5 +117,5 @@ def test_small_real_counts_never_come_out(network: Network, db: Session) -> None
     for index, table in enumerate(tables):
         for column in [*table.columns, TOTAL]:
             assert protected.shown(index, "forced_labour", column) is None
-    assert audit(tables, protected.hidden, 10) == []
+    assert audit(tables, protected.hidden, 10, protected.primary) == []
     assert protected.shown(0, "extortion_bribe", TOTAL) == 30

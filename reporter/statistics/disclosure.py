@@ -3,8 +3,10 @@
 An export is a set of two-way tables that share their rows (violation types) and carry their row,
 column and grand totals. Whoever reads it knows that every table adds up, and that tables counting
 the same thing share their row totals; with linear programming they can narrow any hidden cell to
-the interval its published neighbours allow. This module hides cells so that no hidden cell can be
-narrowed to an interval narrower than the threshold, and proves it for every hidden cell with HiGHS:
+the interval its published neighbours allow. This module hides cells so that no cell hidden for
+its own sake (a primary cell) can be narrowed to an interval narrower than the threshold, and
+proves it for every such cell with HiGHS. Cells hidden only to protect another (secondary cells)
+need no protection of their own: they are zero or at least the threshold, and could be shown.
 
 1. Primary suppression: a cell (totals included) is hidden when it is above zero and below the
    threshold; when it holds acts of fewer than two reports (one report alone makes it up); and, in
@@ -19,8 +21,10 @@ narrowed to an interval narrower than the threshold, and proves it for every hid
    none can be narrowed, so it ends.
 3. Audit: one linear programme over every cell of every table (totals included), each published
    cell fixed to its value, each table's sums and each link between tables as equalities, every
-   cell at least zero; each hidden cell minimised and maximised. Its interval must be at least the
-   threshold wide.
+   cell at least zero; each primary cell minimised and maximised. Its interval must be at least
+   the threshold wide. Hiding one more cell frees one more variable, so an interval can only grow
+   from one round to the next: each round audits only the cells that were too narrow in the last,
+   and the cells that passed stay passed.
 
 The tau-ARGUS manual and sdcTable describe the same attack (the "interval" or "LP" audit); the
 heuristic here is a plain, auditable one, not an optimal one: it may hide more than needed.
@@ -141,6 +145,9 @@ class _Model:
                 lower[position] = upper[position] = tables[t].value(row, column)
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        # Each hidden cell is one more solve of the same model with another objective: without
+        # presolve, HiGHS starts each from the last basis instead of from scratch.
+        self.highs.setOptionValue("presolve", "off")
         self.highs.addVars(size, lower, upper)
         for t, table in enumerate(tables):
             for row in [*table.rows, TOTAL]:
@@ -200,14 +207,19 @@ class _Model:
 
 
 def audit(
-    tables: Sequence[Table], hidden: set[Cell] | frozenset[Cell], threshold: int
+    tables: Sequence[Table],
+    hidden: set[Cell] | frozenset[Cell],
+    threshold: int,
+    cells: set[Cell] | frozenset[Cell] | None = None,
 ) -> list[tuple[Cell, float, float]]:
-    """Every hidden cell an attacker can narrow below the threshold, with its interval."""
-    if not hidden:
+    """Every cell of `cells` (by default every hidden cell) that an attacker can narrow below the
+    threshold from what is published, with its interval."""
+    checked = hidden if cells is None else cells
+    if not checked:
         return []
     model = _Model(tables, set(hidden))
     narrow = []
-    for cell in sorted(hidden):
+    for cell in sorted(checked):
         low, high = model.interval(cell)
         if high - low < threshold - 1e-6:
             narrow.append((cell, low, high))
@@ -243,8 +255,10 @@ def protect(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> Prot
     """Hide what must be hidden in these tables, published together, and prove it."""
     primary = _primary(tables, threshold)
     hidden = set(primary)
+    to_check = set(primary)
     while True:
-        narrow = audit(tables, hidden, threshold)
+        narrow = audit(tables, hidden, threshold, to_check)
+        to_check = {cell for cell, _low, _high in narrow}
         if not narrow:
             return Protected(tables, threshold, frozenset(hidden), frozenset(primary))
         more: set[Cell] = set()

@@ -1,0 +1,130 @@
+"""What a protected export costs: 100,000 coded cases, opened, tabled and suppressed.
+
+Seeds contributions the way coding makes them (statistics/service.py `_contribution`), for
+100,000 cases over ten countries, 24 months and the whole violation vocabulary, encrypted under an
+advocacy key; then times opening them all, building the four tables (statistics/tables.py), and
+the disclosure control with its linear-programming audit (statistics/disclosure.py), and prints
+the peak memory of the process. The file formats (CSV, XLSX, JSON, PDF) come with the export
+pages; this measures the part every format shares.
+
+    python bench/export.py
+    python bench/export.py --cases 10000 --threshold 5
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent
+]
+
+import argparse
+import json
+import random
+import resource
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reporter import crypto
+from reporter.crypto import contexts
+from reporter.statistics.disclosure import protect
+from reporter.statistics.service import _contribution
+from reporter.statistics.tables import Scope, build
+from reporter.vocabulary import POPULATIONS, VIOLATION_GROUPS, keys
+
+COUNTRIES = ["AR", "BO", "BR", "CL", "CO", "EC", "MX", "PE", "PY", "UY"]
+PERPETRATORS = ["police", "military", "prison_staff", "public_health_worker", "client", "unknown"]
+
+
+@dataclass
+class SeedAct:
+    violation_type: str
+    country: str
+    region: str
+    year_month: str
+    perpetrators: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
+    violation_status: str = "verified"
+
+
+def _seed(cases: int, key: bytes, rng: random.Random) -> list[tuple[uuid.UUID, bytes]]:
+    violations = [term.key for group in VIOLATION_GROUPS for term in group.terms]
+    # Real reports bunch up: a few violation types and countries make most of them.
+    weights = [1.0 / (rank + 1) for rank in range(len(violations))]
+    populations = list(keys(POPULATIONS))
+    organisation = uuid.UUID(int=1)
+    rows = []
+    for _ in range(cases):
+        acts = [
+            SeedAct(
+                violation_type=rng.choices(violations, weights)[0],
+                country=rng.choices(COUNTRIES, [8, 2, 10, 2, 9, 2, 7, 4, 1, 1])[0],
+                region="",
+                year_month=f"{2024 + rng.randrange(2)}-{1 + rng.randrange(12):02d}",
+                perpetrators=rng.sample(PERPETRATORS, rng.choice([1, 1, 1, 2])),
+                populations=rng.sample(populations, rng.choice([0, 1, 1, 2])),
+            )
+            for _ in range(rng.choice([1, 1, 1, 2, 3]))
+        ]
+        counts = _contribution(acts)
+        row_id = uuid.uuid4()
+        data = json.dumps(sorted([*cell, amount] for cell, amount in counts.items())).encode()
+        rows.append(
+            (
+                row_id,
+                crypto.encrypt_record(key, data, contexts.stat_contribution(organisation, row_id)),
+            )
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--threshold", type=int, default=10)
+    arguments = parser.parse_args()
+    rng = random.Random(7)
+    key = crypto.new_key()
+    organisation = uuid.UUID(int=1)
+    rows = _seed(arguments.cases, key, rng)
+
+    started = time.perf_counter()
+    opened = [
+        Counter(
+            {
+                tuple(cell[:-1]): cell[-1]
+                for cell in json.loads(
+                    crypto.decrypt_text(key, data, contexts.stat_contribution(organisation, row_id))
+                )
+            }
+        )
+        for row_id, data in rows
+    ]
+    opening = time.perf_counter() - started
+
+    started = time.perf_counter()
+    tables = build(opened, Scope())
+    tabling = time.perf_counter() - started
+
+    started = time.perf_counter()
+    protected = protect(tables, arguments.threshold)
+    protecting = time.perf_counter() - started
+
+    cells = sum(len(table.positions()) for table in tables)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"cases: {arguments.cases:,}; tables: {len(tables)}; cells with totals: {cells:,}")
+    print(f"open every contribution: {opening:.2f} s")
+    print(f"build the tables: {tabling:.2f} s")
+    print(
+        f"suppress and audit (threshold {arguments.threshold}): {protecting:.2f} s; "
+        f"hidden: {len(protected.hidden)} ({len(protected.primary)} primary)"
+    )
+    print(f"total: {opening + tabling + protecting:.2f} s; peak memory: {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
