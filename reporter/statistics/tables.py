@@ -52,20 +52,28 @@ def build(contributions: Iterable[Counter[Cell]], scope: Scope) -> list[Table]:
     """The four tables of an export, from each counted case's contribution, within the scope."""
     cells: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name, *_ in _LAYOUT}
     reports: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name, *_ in _LAYOUT}
+    # Which tables a cell of each measure adds to, and at which position its column value is.
+    targets: dict[str, list[tuple[str, int]]] = {}
+    for name, measure, column, *_ in _LAYOUT:
+        targets.setdefault(measure, []).append((name, column))
+    everything = scope == Scope()
     violations: set[str] = set()
     for contribution in contributions:
-        seen: dict[str, set[tuple[str, str]]] = {name: set() for name, *_ in _LAYOUT}
+        seen: set[tuple[str, tuple[str, str]]] = set()
         for cell, amount in contribution.items():
-            if amount <= 0 or not scope.admits(cell):
+            tables_of_cell = targets.get(cell[_MEASURE])
+            if not tables_of_cell or amount <= 0:
                 continue
-            for name, measure, column, *_ in _LAYOUT:
-                if cell[_MEASURE] == measure:
-                    key = (cell[_VIOLATION], cell[column])
-                    cells[name][key] += amount
-                    seen[name].add(key)
-                    violations.add(cell[_VIOLATION])
-        for name, keys in seen.items():
-            reports[name].update(keys)
+            if not everything and not scope.admits(cell):
+                continue
+            violation = cell[_VIOLATION]
+            violations.add(violation)
+            for name, column in tables_of_cell:
+                key = (violation, cell[column])
+                cells[name][key] += amount
+                seen.add((name, key))
+        for name, key in seen:
+            reports[name][key] += 1
     rows = sorted(violations)
     tables = [
         Table(
