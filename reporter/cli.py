@@ -460,6 +460,102 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
     click.echo(f"Done: {org.name} now uses key version {org.key_version}. Staff must log in again.")
 
 
+@click.command("export")
+@click.option("--username", required=True, help="A staff member of the organisation (any role).")
+@click.option("--passphrase", prompt=True, hide_input=True, help="That member's passphrase.")
+@click.option("--code", prompt="Code from the authenticator app", help="The current TOTP code.")
+@click.option("--format", "file_format", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--countries", default="", help="Country codes, comma-separated (default: all).")
+@click.option("--violations", default="", help="Violation types, comma-separated (default: all).")
+@click.option("--from", "first_month", default="", help="First month, YYYY-MM (default: open).")
+@click.option("--to", "last_month", default="", help="Last month, YYYY-MM (default: open).")
+@click.option("--threshold", type=click.IntRange(2, 1000), default=10, show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def export_command(
+    username: str,
+    passphrase: str,
+    code: str,
+    file_format: str,
+    countries: str,
+    violations: str,
+    first_month: str,
+    last_month: str,
+    threshold: int,
+    output: str,
+) -> None:
+    """Export the organisation's statistics, protected (small cells hidden, the rest checked by
+    linear programming), as JSON or CSV. The member's passphrase and code open the advocacy key;
+    the export is recorded in the audit log."""
+    import re
+
+    from reporter.accounts.service import LoginFailed, authenticate
+    from reporter.audit.service import audit_key, record
+    from reporter.statistics import export, tables
+    from reporter.statistics.disclosure import protect
+    from reporter.statistics.models import StatContribution
+    from reporter.statistics.service import contributions
+
+    for month in (first_month, last_month):
+        if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise click.BadParameter(f"{month!r} is not a month (YYYY-MM)")
+    scope = tables.Scope(
+        countries=frozenset(c.strip().upper() for c in countries.split(",") if c.strip()),
+        violations=frozenset(v.strip() for v in violations.split(",") if v.strip()),
+        first_month=first_month,
+        last_month=last_month,
+    )
+    session = new_session()
+    try:
+        try:
+            unlocked = authenticate(
+                session, username, passphrase, code, current_settings().password_cost
+            )
+        except LoginFailed as error:
+            session.commit()  # the TOTP step used stays used
+            raise click.ClickException("that passphrase and code do not open this account") from (
+                error
+            )
+        member = unlocked.member
+        organisation = member.organisation
+        if organisation.advocacy_key_version not in unlocked.advocacy_keys:
+            raise click.ClickException("this account holds no advocacy key of its organisation")
+        total = session.query(StatContribution).filter_by(organisation_id=organisation.id).count()
+        opened = []
+        with click.progressbar(length=total, label="Opening the statistics") as bar:
+            for contribution in contributions(session, organisation, unlocked.advocacy_keys):
+                opened.append(contribution)
+                bar.update(1)
+        click.echo("Checking what can be published…")
+        protected = protect(tables.build(opened, scope), threshold)
+        made_on = dt.date.today()
+        if file_format == "json":
+            text = json.dumps(
+                export.json_document(protected, organisation.name, scope, made_on),
+                indent=1,
+                ensure_ascii=False,
+            )
+        else:
+            text = export.csv_text(protected, organisation.name, scope, made_on)
+        with open(output, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        record(
+            session,
+            audit_key(current_settings().secret_key),
+            action="statistics_exported",
+            actor_id=member.id,
+            actor_name=member.username,
+            organisation_id=organisation.id,
+            details={"format": file_format, "hidden": len(protected.hidden)},
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(
+        f"Wrote {output}: {len(protected.tables)} tables, {len(protected.hidden)} cells hidden."
+    )
+
+
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
@@ -501,6 +597,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(org_group)
     app.cli.add_command(purge_command)
+    app.cli.add_command(export_command)
 
 
 def main() -> None:

@@ -65,6 +65,7 @@ AUDIT_ACTION_LABELS = {
     "reports_linked": _l("Linked related reports"),
     "retention_changed": _l("Changed how long data is kept"),
     "retention_purge": _l("Deleted data past its keeping time"),
+    "statistics_exported": _l("Exported the statistics"),
     "story_approved": _l("Approved a story for advocacy"),
     "story_saved": _l("Saved a story for advocacy"),
     "totp_enrolled": _l("Set up the authenticator app"),
@@ -88,6 +89,8 @@ AUDIT_DETAIL_LABELS = {
     "version": _l("Key version"),
     "spam_cases_deleted": _l("Spam cases deleted"),
     "reports_deleted": _l("Reports deleted"),
+    "format": _l("File format"),
+    "hidden": _l("Cells hidden"),
     "contents_purged": _l("Report contents deleted"),
     "sent_marks_deleted": _l("Old marks of sent reports deleted"),
 }

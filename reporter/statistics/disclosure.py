@@ -41,6 +41,13 @@ import numpy as np
 TOTAL = "_total"
 DEFAULT_THRESHOLD = 10
 
+# Why a cell is hidden, as exports state it.
+SMALL = "small"  # above zero and below the threshold
+ONE_REPORT = "one_report"  # fewer than two reports make it up
+WHOLE_GROUP = "whole_group"  # the only non-zero cell of its row: the zeros beside it would tell
+LINKED = "linked"  # the same total is hidden in a linked table
+SECONDARY = "secondary"  # hidden so that a cell hidden for its own sake cannot be worked out
+
 
 @dataclass
 class Table:
@@ -91,6 +98,7 @@ class Protected:
     threshold: int
     hidden: frozenset[Cell]
     primary: frozenset[Cell]
+    reasons: dict[Cell, str]
 
     def shown(self, table: int, row: str, column: str) -> int | None:
         """The value to publish, or None for a hidden cell."""
@@ -99,21 +107,26 @@ class Protected:
         return self.tables[table].value(row, column)
 
 
-def _primary(tables: Sequence[Table], threshold: int) -> set[Cell]:
-    hidden: set[Cell] = set()
+def _primary(tables: Sequence[Table], threshold: int) -> dict[Cell, str]:
+    """The cells hidden for their own sake, each with its reason."""
+    reasons: dict[Cell, str] = {}
     for index, table in enumerate(tables):
         for row, column in table.positions():
             value = table.value(row, column)
             reports = table.report_count(row, column)
-            if 0 < value < threshold or (value > 0 and reports is not None and reports < 2):
-                hidden.add((index, row, column))
+            if 0 < value < threshold:
+                reasons[(index, row, column)] = SMALL
+            elif value > 0 and reports is not None and reports < 2:
+                reasons[(index, row, column)] = ONE_REPORT
         if table.protect_zeros and len(table.columns) > 1:
             for row in table.rows:
                 non_zero = [c for c in table.columns if table.value(row, c) > 0]
                 # The empty column is "not said": it tells nothing about anyone.
                 if len(non_zero) == 1 and non_zero[0] != "":
-                    hidden.add((index, row, non_zero[0]))
-    return _with_linked_totals(tables, hidden)
+                    reasons.setdefault((index, row, non_zero[0]), WHOLE_GROUP)
+    for cell in _with_linked_totals(tables, set(reasons)) - set(reasons):
+        reasons[cell] = LINKED
+    return reasons
 
 
 def _with_linked_totals(tables: Sequence[Table], hidden: set[Cell]) -> set[Cell]:
@@ -253,14 +266,17 @@ def _partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cel
 
 def protect(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> Protected:
     """Hide what must be hidden in these tables, published together, and prove it."""
-    primary = _primary(tables, threshold)
+    reasons = _primary(tables, threshold)
+    primary = set(reasons)
     hidden = set(primary)
     to_check = set(primary)
     while True:
         narrow = audit(tables, hidden, threshold, to_check)
         to_check = {cell for cell, _low, _high in narrow}
         if not narrow:
-            return Protected(tables, threshold, frozenset(hidden), frozenset(primary))
+            for cell in hidden - primary:
+                reasons[cell] = SECONDARY
+            return Protected(tables, threshold, frozenset(hidden), frozenset(primary), reasons)
         more: set[Cell] = set()
         for cell, _low, _high in narrow:
             more |= _partners(tables, hidden, cell)

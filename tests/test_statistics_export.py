@@ -1,0 +1,141 @@
+"""`reporter export`: the organisation's statistics, protected, as JSON and CSV, opened with a
+staff member's passphrase and code; the two files hold the same numbers; small counts never leave."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporter.audit.models import AuditEntry
+from reporter.coding import service as coding
+from reporter.statistics.disclosure import TOTAL
+from tests.conftest import Network
+from tests.factories import make_report
+from tests.staff import PASSPHRASE, code, keyring_of, make_member
+
+
+def _coded(db: Session, network: Network) -> None:
+    key = network.key(network.brazil)
+    for number in range(24):
+        made = make_report(db, network.brazil, key, count_in_statistics=True)
+        country = "BR" if number % 2 else "CO"
+        act = coding.Act(
+            violation_type="extortion_bribe",
+            year=2025,
+            month=3 + number % 2,
+            date_precision="month",
+            country=country,
+            perpetrators=["police"],
+        )
+        coding.save_act(db, made.case, keyring_of(network.brazil, key), act)
+    made = make_report(db, network.brazil, key, count_in_statistics=True)
+    lone = coding.Act(
+        violation_type="forced_labour", year=2025, month=3, date_precision="month", country="BR"
+    )
+    coding.save_act(db, made.case, keyring_of(network.brazil, key), lone)
+    db.commit()
+
+
+def _export(app: Flask, tmp_path: Path, file_format: str, step: int = 0, **options: str) -> Path:
+    output = tmp_path / f"export.{file_format}"
+    arguments = ["export", "--username", "adv", "--passphrase", PASSPHRASE, "--code", code(step)]
+    for name, value in options.items():
+        arguments += [f"--{name}", value]
+    result = app.test_cli_runner().invoke(
+        args=[*arguments, "--format", file_format, "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    return output
+
+
+def test_an_advocate_exports_protected_json_and_csv_with_the_same_numbers(
+    app: Flask, network: Network, db: Session, tmp_path: Path
+) -> None:
+    make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
+    _coded(db, network)
+    document = json.loads(_export(app, tmp_path, "json").read_text(encoding="utf-8"))
+    metadata = document["metadata"]
+    assert metadata["organisation"] == "Rede Brasil" and metadata["threshold"] == 10
+    assert metadata["suppressed"] and metadata["suppression_notes"]
+    by_table = {table["name"]: table for table in document["tables"]}
+    # Every population left unsaid: no table by population (it would have one column).
+    assert set(by_table) == {"country", "month", "perpetrator"}
+    country = {
+        (cell["violation_type"], cell["country"]): cell for cell in by_table["country"]["cells"]
+    }
+    assert country[("extortion_bribe", "BR")]["count"] == 12
+    assert country[("extortion_bribe", "CO")]["count"] == 12
+    # The single act of forced labour shows nowhere; every hidden cell says why.
+    for table in document["tables"]:
+        for cell in table["cells"]:
+            if cell["violation_type"] == "forced_labour":
+                assert cell["count"] is None and cell["suppressed"] is True
+            if cell["count"] is None:
+                assert cell["reason"] in {"small", "one_report", "secondary", "linked"}
+            else:
+                assert cell["count"] == 0 or cell["count"] >= 10
+    assert any(cell[1] == TOTAL for cell in country)
+
+    rows = _csv_rows(_export(app, tmp_path, "csv", step=1))
+    from_csv = {(r["table"], r["violation_type"], r["value"]): r["count"] for r in rows}
+    from_json = {
+        (table["name"], cell["violation_type"], cell[table["dimensions"][1]]): (
+            "" if cell["count"] is None else str(cell["count"])
+        )
+        for table in document["tables"]
+        for cell in table["cells"]
+    }
+    assert from_csv == from_json
+    exports = db.scalars(select(AuditEntry).where(AuditEntry.action == "statistics_exported"))
+    assert len(exports.all()) == 2
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# organisation: Rede Brasil")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_the_scope_and_a_wrong_code_are_answered(
+    app: Flask, network: Network, db: Session, tmp_path: Path
+) -> None:
+    make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
+    _coded(db, network)
+    document = json.loads(
+        _export(app, tmp_path, "json", countries="BR", **{"from": "2025-04"}).read_text(
+            encoding="utf-8"
+        )
+    )
+    assert document["metadata"]["scope"]["countries"] == ["BR"]
+    assert document["metadata"]["scope"]["first_month"] == "2025-04"
+    # Only April's twelve Brazilian acts: one country and one month leave no table of two columns.
+    assert document["tables"] == []
+    refused = app.test_cli_runner().invoke(
+        args=[
+            "export",
+            "--username",
+            "adv",
+            "--passphrase",
+            "not the passphrase at all",
+            "--code",
+            code(1),
+            "--output",
+            str(tmp_path / "no.json"),
+        ]
+    )
+    assert refused.exit_code != 0 and "do not open this account" in refused.output
+    assert not (tmp_path / "no.json").exists()
+    bad_month = app.test_cli_runner().invoke(
+        args=[
+            *("export", "--username", "adv", "--passphrase", PASSPHRASE, "--code", code(2)),
+            *("--from", "2025-13", "--output", str(tmp_path / "x.json")),
+        ]
+    )
+    assert bad_month.exit_code != 0 and "not a month" in bad_month.output
