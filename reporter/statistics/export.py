@@ -1,8 +1,10 @@
 """Protected statistics as files: JSON (described in docs/exports.md) and CSV.
 
 Both carry every cell of every table, totals included (the value `_total` in a dimension marks a
-total), each with its count or, when hidden, no count and the reason; and a metadata block: the
-organisation, the scope, the threshold, the day it was made, and what was hidden and why. Both
+total), each with its count or, when hidden, none; and a metadata block: the organisation, the
+scope, the threshold, the day it was made, and how many cells were hidden for each reason. Which
+reason hid which cell is not said: a cell hidden only to protect another is zero or at least the
+threshold, and knowing which cells those are would help narrow the small ones. Both
 use the vocabulary's keys (violation types, country codes, perpetrator and population keys), so a
 file reads the same in any language; the pages show the labels.
 """
@@ -85,7 +87,6 @@ def json_document(
             cell: dict[str, Any] = {"violation_type": row, dimension: column, "count": shown}
             if shown is None:
                 cell["suppressed"] = True
-                cell["reason"] = protected.reasons[(index, row, column)]
             cells.append(cell)
         tables.append(
             {
@@ -116,11 +117,10 @@ def csv_text(protected: Protected, organisation: str, scope: Scope, made_on: dt.
     ):
         out.write(f"# {note}\n")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(["table", "violation_type", "dimension", "value", "count", "reason"])
+    writer.writerow(["table", "violation_type", "dimension", "value", "count", "suppressed"])
     for index, table in enumerate(protected.tables):
         for row, column in table.positions():
             shown = protected.shown(index, row, column)
-            reason = "" if shown is not None else protected.reasons[(index, row, column)]
             writer.writerow(
                 [
                     table.name,
@@ -128,7 +128,7 @@ def csv_text(protected: Protected, organisation: str, scope: Scope, made_on: dt.
                     DIMENSION[table.name],
                     _safe(column),
                     "" if shown is None else str(shown),
-                    reason,
+                    "yes" if shown is None else "",
                 ]
             )
     return out.getvalue()
