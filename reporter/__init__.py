@@ -89,5 +89,18 @@ def _blueprints() -> list[Blueprint]:
     from reporter.queue.views import blueprint as queue
     from reporter.reports.views import blueprint as reports
     from reporter.staff.views import blueprint as staff
+    from reporter.statistics.views import blueprint as statistics
 
-    return [root, pages, reports, followup, staff, queue, cases, casework, coding, admin]
+    return [
+        root,
+        pages,
+        reports,
+        followup,
+        staff,
+        queue,
+        cases,
+        casework,
+        coding,
+        admin,
+        statistics,
+    ]

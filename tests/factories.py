@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -138,3 +139,27 @@ def make_report(
     case.closed_on = closed_on
     session.flush()
     return Made(report=report, case=case, receipt=submitted.receipt)
+
+
+def code_statistics(db: Session, network: Any) -> None:
+    """Statistics worth a page: 24 acts of extortion by the police, in Brazil and Colombia over
+    March and April 2025, and one act of forced labour in Brazil (too few to show). Commits."""
+    key = network.key(network.brazil)
+    keyring = keyring_of(network.brazil, key)
+    for number in range(24):
+        made = make_report(db, network.brazil, key, count_in_statistics=True)
+        act = coding.Act(
+            violation_type="extortion_bribe",
+            year=2025,
+            month=3 + number % 2,
+            date_precision="month",
+            country="BR" if number % 2 else "CO",
+            perpetrators=["police"],
+        )
+        coding.save_act(db, made.case, keyring, act)
+    made = make_report(db, network.brazil, key, count_in_statistics=True)
+    lone = coding.Act(
+        violation_type="forced_labour", year=2025, month=3, date_precision="month", country="BR"
+    )
+    coding.save_act(db, made.case, keyring, lone)
+    db.commit()

@@ -123,8 +123,14 @@ def test_public_pages_meet_wcag_aaa_in_any_language(
 def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], network: Any) -> None:
     from selenium.webdriver.common.by import By
 
+    from reporter.db import new_session
+    from tests.factories import code_statistics
+
     app, base = live_app
     staff_with_a_report(app, network)
+    session = new_session(app)
+    code_statistics(session, network)  # the statistics page with its tables
+    session.close()
     driver = driver_for(javascript=True)
     driver.set_script_timeout(30)
     found: dict[str, list[str]] = {}
@@ -133,7 +139,14 @@ def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], networ
         driver.get(f"{base}/staff/login")
         _check(driver, "login", found)
         log_in(driver, base)
-        for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
+        for path in (
+            "/staff/",
+            "/staff/queue",
+            "/staff/admin/people",
+            "/staff/admin/audit",
+            "/staff/stats",
+            "/staff/stats?first_month=March",
+        ):
             driver.get(f"{base}{path}")
             _check(driver, path, found)
         driver.get(f"{base}/staff/queue")

@@ -258,13 +258,25 @@ def test_public_pages_fit_320_pixels_in_both_directions(live_app: tuple[Flask, s
 def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -> None:
     from selenium.webdriver.common.by import By
 
+    from reporter.db import new_session
+    from tests.factories import code_statistics
+
     app, base = live_app
     staff_with_a_report(app, network)
+    session = new_session(app)
+    code_statistics(session, network)
+    session.close()
     driver = driver_for(javascript=False)
     try:
         phone(driver, 360)
         log_in(driver, base)
-        for path in ("/staff/", "/staff/queue", "/staff/admin/people", "/staff/admin/audit"):
+        for path in (
+            "/staff/",
+            "/staff/queue",
+            "/staff/admin/people",
+            "/staff/admin/audit",
+            "/staff/stats",
+        ):
             driver.get(f"{base}{path}")
             sticking_out = overflow(driver)
             assert sticking_out == [], (path, sticking_out)

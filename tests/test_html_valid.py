@@ -21,6 +21,7 @@ from reporter.reports.models import Report
 from reporter.reports.wizard import PAGES
 from reporter.settings import LANGUAGES
 from tests.conftest import Network, csrf_token, receipt_of, submit
+from tests.factories import code_statistics
 from tests.staff import form_token, login, make_member
 from tests.walk import step
 
@@ -106,6 +107,7 @@ def _public_pages(client: FlaskClient, language: str) -> dict[str, str]:
 
 def _staff_pages(app: Flask, network: Network, db: Session) -> dict[str, str]:
     make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
+    code_statistics(db, network)
     submit(app.test_client(), share_with_network=None)
     report_id = db.scalars(select(Report.id)).first()
     staff = app.test_client()
@@ -120,8 +122,10 @@ def _staff_pages(app: Flask, network: Network, db: Session) -> dict[str, str]:
         "/staff/admin/people",
         "/staff/admin/audit",
         "/staff/admin/retention",
+        "/staff/stats",
     ):
         pages["staff" + path.replace("/", "-")] = staff.get(path).get_data(as_text=True)
+    pages["staff-stats-error"] = staff.get("/staff/stats?first_month=March").get_data(as_text=True)
     pages["staff-invite-error"] = staff.post(
         "/staff/admin/people/invite",
         data={"csrf_token": form_token(staff, "/staff/admin/people"), "username": "", "role": "x"},

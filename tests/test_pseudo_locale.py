@@ -182,6 +182,8 @@ def _pages(client: FlaskClient, app: Flask, network: Network) -> dict[str, str]:
         "/staff/admin/people",
         "/staff/admin/audit",
         "/staff/admin/retention",
+        "/staff/stats",
+        "/staff/stats?first_month=March",
     ):
         pages[path] = staff.get(path).get_data(as_text=True)
     pages["confirm disable"] = staff.post(

@@ -13,33 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporter.audit.models import AuditEntry
-from reporter.coding import service as coding
 from reporter.statistics.disclosure import TOTAL
 from tests.conftest import Network
-from tests.factories import make_report
-from tests.staff import PASSPHRASE, code, keyring_of, make_member
-
-
-def _coded(db: Session, network: Network) -> None:
-    key = network.key(network.brazil)
-    for number in range(24):
-        made = make_report(db, network.brazil, key, count_in_statistics=True)
-        country = "BR" if number % 2 else "CO"
-        act = coding.Act(
-            violation_type="extortion_bribe",
-            year=2025,
-            month=3 + number % 2,
-            date_precision="month",
-            country=country,
-            perpetrators=["police"],
-        )
-        coding.save_act(db, made.case, keyring_of(network.brazil, key), act)
-    made = make_report(db, network.brazil, key, count_in_statistics=True)
-    lone = coding.Act(
-        violation_type="forced_labour", year=2025, month=3, date_precision="month", country="BR"
-    )
-    coding.save_act(db, made.case, keyring_of(network.brazil, key), lone)
-    db.commit()
+from tests.factories import code_statistics
+from tests.staff import PASSPHRASE, code, make_member
 
 
 def _export(app: Flask, tmp_path: Path, file_format: str, step: int = 0, **options: str) -> Path:
@@ -58,7 +35,7 @@ def test_an_advocate_exports_protected_json_and_csv_with_the_same_numbers(
     app: Flask, network: Network, db: Session, tmp_path: Path
 ) -> None:
     make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
-    _coded(db, network)
+    code_statistics(db, network)
     document = json.loads(_export(app, tmp_path, "json").read_text(encoding="utf-8"))
     metadata = document["metadata"]
     assert metadata["organisation"] == "Rede Brasil" and metadata["threshold"] == 10
@@ -113,7 +90,7 @@ def test_the_scope_and_a_wrong_code_are_answered(
     app: Flask, network: Network, db: Session, tmp_path: Path
 ) -> None:
     make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
-    _coded(db, network)
+    code_statistics(db, network)
     document = json.loads(
         _export(app, tmp_path, "json", countries="BR", **{"from": "2025-04"}).read_text(
             encoding="utf-8"
