@@ -21,18 +21,16 @@ sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
 ]
 
 import argparse
-import json
 import random
 import resource
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 
 from reporter import crypto
 from reporter.crypto import contexts
 from reporter.statistics.disclosure import protect
-from reporter.statistics.service import _contribution
+from reporter.statistics.service import _contribution, _decode, _encode
 from reporter.statistics.tables import Scope, build
 from reporter.vocabulary import POPULATIONS, VIOLATION_GROUPS, keys
 
@@ -70,9 +68,8 @@ def _seed(cases: int, key: bytes, rng: random.Random) -> list[tuple[uuid.UUID, b
             )
             for _ in range(rng.choice([1, 1, 1, 2, 3]))
         ]
-        counts = _contribution(acts)
         row_id = uuid.uuid4()
-        data = json.dumps(sorted([*cell, amount] for cell, amount in counts.items())).encode()
+        data = _encode(_contribution(acts))
         rows.append(
             (
                 row_id,
@@ -93,15 +90,9 @@ def main() -> None:
     rows = _seed(arguments.cases, key, rng)
 
     started = time.perf_counter()
+    # As statistics/service.py `open_contribution` does, without the database row around it.
     opened = [
-        Counter(
-            {
-                tuple(cell[:-1]): cell[-1]
-                for cell in json.loads(
-                    crypto.decrypt_text(key, data, contexts.stat_contribution(organisation, row_id))
-                )
-            }
-        )
+        _decode(crypto.decrypt_text(key, data, contexts.stat_contribution(organisation, row_id)))
         for row_id, data in rows
     ]
     opening = time.perf_counter() - started

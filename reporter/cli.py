@@ -528,15 +528,7 @@ def export_command(
                 bar.update(1)
         click.echo("Checking what can be published…")
         protected = protect(tables.build(opened, scope), threshold)
-        made_on = dt.date.today()
-        if file_format == "json":
-            text = json.dumps(
-                export.json_document(protected, organisation.name, scope, made_on),
-                indent=1,
-                ensure_ascii=False,
-            )
-        else:
-            text = export.csv_text(protected, organisation.name, scope, made_on)
+        text = export.render(protected, organisation.name, scope, dt.date.today(), file_format)
         with open(output, "w", encoding="utf-8", newline="") as file:
             file.write(text)
         record(

@@ -144,20 +144,40 @@ def _grant_slots(
 ) -> None:
     """Seal the organisation's keys to the member: the private keys only to staff who read
     reports, the advocacy keys to everyone."""
-    organisation = member.organisation
-    granted = [(ADVOCACY_KEY, advocacy_keys)]
-    if member.reads_reports:
-        granted.append((ORGANISATION_KEY, org_keys))
-    for purpose, keys in granted:
+    _seal_keys(
+        session,
+        member.organisation,
+        holder=STAFF,
+        holder_public_key=member.public_key,
+        org_keys=org_keys if member.reads_reports else {},
+        advocacy_keys=advocacy_keys,
+        staff_member_id=member.id,
+    )
+
+
+def _seal_keys(
+    session: Session,
+    organisation: Organisation,
+    *,
+    holder: str,
+    holder_public_key: bytes,
+    org_keys: dict[int, bytes],
+    advocacy_keys: dict[int, bytes],
+    staff_member_id: uuid.UUID | None = None,
+    invitation_id: uuid.UUID | None = None,
+) -> None:
+    """A slot for each of these keys, by purpose and version, sealed to one holder."""
+    for purpose, keys in ((ADVOCACY_KEY, advocacy_keys), (ORGANISATION_KEY, org_keys)):
         for version, key in keys.items():
             add_slot(
                 session,
                 organisation,
                 key,
-                holder=STAFF,
-                holder_public_key=member.public_key,
+                holder=holder,
+                holder_public_key=holder_public_key,
                 version=version,
-                staff_member_id=member.id,
+                staff_member_id=staff_member_id,
+                invitation_id=invitation_id,
                 purpose=purpose,
             )
 
@@ -236,23 +256,18 @@ def create_invitation(
     session.flush()
     if organisation.advocacy_key_version not in advocacy_keys:
         raise AccountError("an invitation needs the organisation's advocacy key")
-    granted = [(ADVOCACY_KEY, advocacy_keys)]
-    if role in ROLES_WITH_REPORT_ACCESS:
-        if not organisation_keys:
-            raise AccountError("this role needs the organisation's key")
-        granted.append((ORGANISATION_KEY, organisation_keys))
-    for purpose, keys in granted:
-        for version, key in keys.items():
-            add_slot(
-                session,
-                organisation,
-                key,
-                holder=INVITATION,
-                holder_public_key=keypair.public_key,
-                version=version,
-                invitation_id=invitation.id,
-                purpose=purpose,
-            )
+    reads_reports = role in ROLES_WITH_REPORT_ACCESS
+    if reads_reports and not organisation_keys:
+        raise AccountError("this role needs the organisation's key")
+    _seal_keys(
+        session,
+        organisation,
+        holder=INVITATION,
+        holder_public_key=keypair.public_key,
+        org_keys=(organisation_keys or {}) if reads_reports else {},
+        advocacy_keys=advocacy_keys,
+        invitation_id=invitation.id,
+    )
     return NewInvitation(invitation, token)
 
 

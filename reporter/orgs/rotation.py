@@ -175,11 +175,10 @@ def rotate_advocacy_key(
         select(StatContribution).where(StatContribution.organisation_id == organisation.id)
     )
     for row in rows:
-        context = contexts.stat_contribution(organisation.id, row.id)
         if row.key_version != old_version:
             raise RotationError("a statistics record is under an unknown advocacy key")
-        data = crypto.decrypt(current_advocacy_key, row.data, context)
-        row.data = crypto.encrypt(new_key, data, context)
+        context = contexts.stat_contribution(organisation.id, row.id)
+        row.data = _encrypt_again(row.data, current_advocacy_key, new_key, context)
         row.key_version = old_version + 1
     stories = session.scalars(
         select(AdvocacyStory).where(
@@ -191,8 +190,7 @@ def rotate_advocacy_key(
         if story.published_key_version != old_version:
             raise RotationError("a published story is under an unknown advocacy key")
         context = contexts.published_story(story.report_id, story.organisation_id)
-        data = crypto.decrypt(current_advocacy_key, story.published, context)
-        story.published = crypto.encrypt(new_key, data, context)
+        story.published = _encrypt_again(story.published, current_advocacy_key, new_key, context)
         story.published_key_version = old_version + 1
     session.execute(
         delete(OrgKeySlot).where(
@@ -203,3 +201,8 @@ def rotate_advocacy_key(
     )
     organisation.advocacy_key_version = old_version + 1
     session.flush()
+
+
+def _encrypt_again(ciphertext: bytes, old_key: bytes, new_key: bytes, context: bytes) -> bytes:
+    """The same (padded) plaintext under the new key, bound to the same context."""
+    return crypto.encrypt(new_key, crypto.decrypt(old_key, ciphertext, context), context)

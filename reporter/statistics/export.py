@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections import Counter
 from typing import Any
 
@@ -138,3 +139,13 @@ def _safe(text: str) -> str:
     """A value a spreadsheet would read as a formula gets a leading apostrophe (OWASP's advice
     for CSV injection); the vocabulary's keys never start so, but a region or a place could."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def render(
+    protected: Protected, organisation: str, scope: Scope, made_on: dt.date, file_format: str
+) -> str:
+    """The export as the text of a file: "json" or "csv"."""
+    if file_format == "json":
+        document = json_document(protected, organisation, scope, made_on)
+        return json.dumps(document, indent=1, ensure_ascii=False)
+    return csv_text(protected, organisation, scope, made_on)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_date
@@ -76,7 +75,6 @@ def statistics() -> tuple[str, int]:
         "staff/stats.html",
         form=form,
         protected=protected,
-        threshold=DEFAULT_THRESHOLD,
         arguments=request.query_string.decode("ascii", "replace"),
         month_label=month_label,
     ), 200
@@ -92,16 +90,8 @@ def download(file_format: str) -> Response | tuple[str, int]:
     protected = _protected(scope)
     organisation = auth.current_staff().member.organisation
     made_on = dt.date.today()
-    if file_format == "json":
-        body = json.dumps(
-            export.json_document(protected, organisation.name, scope, made_on),
-            indent=1,
-            ensure_ascii=False,
-        )
-        mimetype = "application/json"
-    else:
-        body = export.csv_text(protected, organisation.name, scope, made_on)
-        mimetype = "text/csv"
+    body = export.render(protected, organisation.name, scope, made_on, file_format)
+    mimetype = "application/json" if file_format == "json" else "text/csv"
     auth.record(
         "statistics_exported", details={"format": file_format, "hidden": len(protected.hidden)}
     )
