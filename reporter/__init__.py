@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _blueprints() -> list[Blueprint]:
     """Every blueprint of the application, public surface first."""
     from reporter.admin.views import blueprint as admin
+    from reporter.advocacy.views import blueprint as advocacy
     from reporter.cases.views import blueprint as cases
     from reporter.casework.views import blueprint as casework
     from reporter.coding.views import blueprint as coding
@@ -103,4 +104,5 @@ def _blueprints() -> list[Blueprint]:
         coding,
         admin,
         statistics,
+        advocacy,
     ]

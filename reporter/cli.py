@@ -464,12 +464,29 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
 @click.option("--username", required=True, help="A staff member of the organisation (any role).")
 @click.option("--passphrase", prompt=True, hide_input=True, help="That member's passphrase.")
 @click.option("--code", prompt="Code from the authenticator app", help="The current TOTP code.")
-@click.option("--format", "file_format", type=click.Choice(["json", "csv"]), default="json")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["json", "csv", "xlsx", "pdf"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    help="Language of the spreadsheet and the brief (XLSX, PDF).",
+)
 @click.option("--countries", default="", help="Country codes, comma-separated (default: all).")
 @click.option("--violations", default="", help="Violation types, comma-separated (default: all).")
 @click.option("--from", "first_month", default="", help="First month, YYYY-MM (default: open).")
 @click.option("--to", "last_month", default="", help="Last month, YYYY-MM (default: open).")
-@click.option("--threshold", type=click.IntRange(2, 1000), default=10, show_default=True)
+@click.option(
+    "--threshold",
+    type=click.IntRange(2, 1000),
+    default=None,
+    help="Smallest count shown (default: the organisation's; never below it).",
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @with_appcontext
 def export_command(
@@ -477,15 +494,16 @@ def export_command(
     passphrase: str,
     code: str,
     file_format: str,
+    language: str,
     countries: str,
     violations: str,
     first_month: str,
     last_month: str,
-    threshold: int,
+    threshold: int | None,
     output: str,
 ) -> None:
     """Export the organisation's statistics, protected (small cells hidden, the rest checked by
-    linear programming), as JSON or CSV. The member's passphrase and code open the advocacy key;
+    linear programming), as JSON, CSV, a spreadsheet or a PDF brief. The member's passphrase and code open the advocacy key;
     the export is recorded in the audit log."""
     import re
 
@@ -496,6 +514,10 @@ def export_command(
     from reporter.statistics.models import StatContribution
     from reporter.statistics.service import contributions
 
+    if language not in current_settings().languages:
+        raise click.BadParameter(
+            f"{language!r} is not one of {', '.join(current_settings().languages)}"
+        )
     for month in (first_month, last_month):
         if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
             raise click.BadParameter(f"{month!r} is not a month (YYYY-MM)")
@@ -526,11 +548,21 @@ def export_command(
             for contribution in contributions(session, organisation, unlocked.advocacy_keys):
                 opened.append(contribution)
                 bar.update(1)
+        if threshold is None:
+            threshold = organisation.statistics_threshold
+        if threshold < organisation.statistics_threshold:
+            raise click.ClickException(
+                f"{organisation.name} shows no count below {organisation.statistics_threshold}"
+            )
         click.echo("Checking what can be published…")
         protected = protect(tables.build(opened, scope), threshold)
-        text = export.render(protected, organisation.name, scope, dt.date.today(), file_format)
-        with open(output, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        made_on = dt.date.today()
+        with current_app.test_request_context("/"):
+            body = export.render(
+                protected, organisation.name, scope, made_on, file_format, language
+            )
+        with open(output, "wb") as file:
+            file.write(body)
         record(
             session,
             audit_key(current_settings().secret_key),

@@ -64,10 +64,13 @@ AUDIT_ACTION_LABELS = {
     "report_decrypted": _l("Read a report"),
     "reports_linked": _l("Linked related reports"),
     "retention_changed": _l("Changed how long data is kept"),
+    "threshold_changed": _l("Changed the smallest number the statistics show"),
     "retention_purge": _l("Deleted data past its keeping time"),
     "statistics_exported": _l("Exported the statistics"),
+    "stories_exported": _l("Exported the published stories"),
     "story_approved": _l("Approved a story for advocacy"),
     "story_saved": _l("Saved a story for advocacy"),
+    "story_withdrawn": _l("Withdrew the approval of a story for advocacy"),
     "totp_enrolled": _l("Set up the authenticator app"),
 }
 # The names of what an audit entry's details record; values are shown as they are, statuses and
@@ -91,6 +94,7 @@ AUDIT_DETAIL_LABELS = {
     "reports_deleted": _l("Reports deleted"),
     "format": _l("File format"),
     "hidden": _l("Cells hidden"),
+    "count": _l("Stories exported"),
     "contents_purged": _l("Report contents deleted"),
     "sent_marks_deleted": _l("Old marks of sent reports deleted"),
 }

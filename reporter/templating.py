@@ -39,6 +39,14 @@ def incident_date(content: ReportContent) -> str:
     )
 
 
+def month_label(value: str) -> str:
+    """ "2025-03" as the language writes a month ("mars 2025"); "" is a month not known."""
+    if not value:
+        return ""
+    year, month = (int(part) for part in value.split("-"))
+    return str(format_date(dt.date(year, month, 1), "MMM y"))
+
+
 def region_label(country: str, code: str, language: str) -> str:
     return dict(places.regions(country, language)).get(code, code)
 
@@ -97,6 +105,7 @@ def init_app(app: Flask) -> None:
             "outcome_labels": labels.OUTCOME_LABELS,
             "incident_date": incident_date,
             "region_label": region_label,
+            "month_label": month_label,
             "country_name": places.country_name,
             "yes_no": yes_no,
             "csrf_token": generate_csrf,

@@ -9,6 +9,7 @@ messages and notes encrypted), only faster than through the web pages.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from reporter.accounts.models import MODERATOR, StaffMember
 from reporter.accounts.service import create_staff_member
 from reporter.attachments.sanitize import CleanFile
 from reporter.cases.service import add_note
+from reporter.casework import service as casework
 from reporter.coding import service as coding
 from reporter.followup.service import Thread, add_reporter_message, add_staff_message, open_thread
 from reporter.orgs.models import Organisation
@@ -70,10 +72,12 @@ def clean_file(number: int = 1) -> CleanFile:
     return CleanFile(kind="image", mime="image/png", extension="png", data=b"png %d " % number * 50)
 
 
-def staff_author(session: Session, organisation: Organisation, private_key: bytes) -> StaffMember:
+def staff_author(
+    session: Session, organisation: Organisation, private_key: bytes, username: str = "factory"
+) -> StaffMember:
     found = session.scalars(
         select(StaffMember).where(
-            StaffMember.organisation_id == organisation.id, StaffMember.username == "factory"
+            StaffMember.organisation_id == organisation.id, StaffMember.username == username
         )
     ).first()
     if found is not None:
@@ -81,7 +85,7 @@ def staff_author(session: Session, organisation: Organisation, private_key: byte
     return create_staff_member(
         session,
         organisation,
-        username="factory",
+        username=username,
         role=MODERATOR,
         password="correct horse battery staple orbit",
         organisation_private_key=private_key,
@@ -139,6 +143,37 @@ def make_report(
     case.closed_on = closed_on
     session.flush()
     return Made(report=report, case=case, receipt=submitted.receipt)
+
+
+def make_story(
+    session: Session,
+    organisation: Organisation,
+    private_key: bytes,
+    text: str,
+    *,
+    approved_on: dt.date | None = None,
+    approved: bool = True,
+    acts: Sequence[coding.Act] = (),
+    **content_changes: object,
+) -> Made:
+    """A report with a redacted story for advocacy, written by one moderator and, unless
+    `approved` is False, approved (so published under the advocacy key) by a second one in the
+    month of `approved_on`. The story's country and violation types are those of the `acts`
+    coded first, or without any, the report's."""
+    made = make_report(session, organisation, private_key, **content_changes)
+    for act in acts:
+        coding.save_act(session, made.case, keyring_of(organisation, private_key), act)
+    author = staff_author(session, organisation, private_key, f"story-author-{organisation.slug}")
+    casework.save_story(session, made.case, private_key, author, text)
+    if approved:
+        approver = staff_author(
+            session, organisation, private_key, f"story-approver-{organisation.slug}"
+        )
+        casework.approve_story(
+            session, made.case, keyring_of(organisation, private_key), approver, approved_on
+        )
+    session.flush()
+    return made
 
 
 def code_statistics(db: Session, network: Any) -> None:

@@ -124,12 +124,14 @@ def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], networ
     from selenium.webdriver.common.by import By
 
     from reporter.db import new_session
-    from tests.factories import code_statistics
+    from tests.factories import code_statistics, make_story
 
     app, base = live_app
     staff_with_a_report(app, network)
     session = new_session(app)
     code_statistics(session, network)  # the statistics page with its tables
+    make_story(session, network.brazil, network.key(network.brazil), "A story for advocacy.")
+    session.commit()
     session.close()
     driver = driver_for(javascript=True)
     driver.set_script_timeout(30)
@@ -146,6 +148,10 @@ def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], networ
             "/staff/admin/audit",
             "/staff/stats",
             "/staff/stats?first_month=March",
+            "/staff/stats/brief?language=ar",
+            "/staff/admin/publishing",
+            "/staff/stories",
+            "/staff/stories?first_month=March",
         ):
             driver.get(f"{base}{path}")
             _check(driver, path, found)

@@ -259,12 +259,20 @@ def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -
     from selenium.webdriver.common.by import By
 
     from reporter.db import new_session
-    from tests.factories import code_statistics
+    from tests.factories import code_statistics, make_story
 
     app, base = live_app
     staff_with_a_report(app, network)
     session = new_session(app)
     code_statistics(session, network)
+    # A published story whose words are longer than a phone is wide.
+    make_story(
+        session,
+        network.brazil,
+        network.key(network.brazil),
+        "A story for advocacy: https://example.org/" + "averylongaddress" * 8,
+    )
+    session.commit()
     session.close()
     driver = driver_for(javascript=False)
     try:
@@ -276,6 +284,9 @@ def test_staff_pages_fit_360_pixels(live_app: tuple[Flask, str], network: Any) -
             "/staff/admin/people",
             "/staff/admin/audit",
             "/staff/stats",
+            "/staff/stats/brief",
+            "/staff/admin/publishing",
+            "/staff/stories",
         ):
             driver.get(f"{base}{path}")
             sticking_out = overflow(driver)

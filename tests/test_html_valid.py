@@ -21,7 +21,7 @@ from reporter.reports.models import Report
 from reporter.reports.wizard import PAGES
 from reporter.settings import LANGUAGES
 from tests.conftest import Network, csrf_token, receipt_of, submit
-from tests.factories import code_statistics
+from tests.factories import code_statistics, make_story
 from tests.staff import form_token, login, make_member
 from tests.walk import step
 
@@ -108,6 +108,11 @@ def _public_pages(client: FlaskClient, language: str) -> dict[str, str]:
 def _staff_pages(app: Flask, network: Network, db: Session) -> dict[str, str]:
     make_member(app, network.brazil, network.key(network.brazil), "admin", ORG_ADMIN)
     code_statistics(db, network)
+    # A published story: the stories page lists it, its case page offers to withdraw it.
+    story = make_story(
+        db, network.brazil, network.key(network.brazil), "A story\nfor advocacy.", approved_on=None
+    )
+    db.commit()
     submit(app.test_client(), share_with_network=None)
     report_id = db.scalars(select(Report.id)).first()
     staff = app.test_client()
@@ -123,9 +128,29 @@ def _staff_pages(app: Flask, network: Network, db: Session) -> dict[str, str]:
         "/staff/admin/audit",
         "/staff/admin/retention",
         "/staff/stats",
+        "/staff/stats/brief",
+        "/staff/admin/publishing",
+        "/staff/stories",
     ):
         pages["staff" + path.replace("/", "-")] = staff.get(path).get_data(as_text=True)
     pages["staff-stats-error"] = staff.get("/staff/stats?first_month=March").get_data(as_text=True)
+    pages["staff-stories-error"] = staff.get("/staff/stories?first_month=March").get_data(
+        as_text=True
+    )
+    pages["staff-stories-none"] = staff.get("/staff/stories?countries=PE").get_data(as_text=True)
+    pages["staff-case-approved-story"] = staff.get(f"/staff/cases/{story.report.id}").get_data(
+        as_text=True
+    )
+    pages["staff-publishing-error"] = staff.post(
+        "/staff/admin/publishing",
+        data={
+            "csrf_token": form_token(staff, "/staff/admin/publishing"),
+            "statistics_threshold": "2",
+        },
+    ).get_data(as_text=True)
+    pages["staff-stats-brief-ar"] = staff.get("/staff/stats/brief?language=ar").get_data(
+        as_text=True
+    )
     pages["staff-invite-error"] = staff.post(
         "/staff/admin/people/invite",
         data={"csrf_token": form_token(staff, "/staff/admin/people"), "username": "", "role": "x"},

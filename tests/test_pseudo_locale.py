@@ -113,6 +113,9 @@ def _data_words(network: Network) -> set[str]:
         *english.months["format"]["abbreviated"].values(),
         "UTC",
         REPORTED,
+        # The names of file formats, on download links.
+        "JSON",
+        "CSV",
     ]
     from reporter.vocabulary import places
 
@@ -170,6 +173,7 @@ def _pages(client: FlaskClient, app: Flask, network: Network) -> dict[str, str]:
     pages["staff login"] = staff.get("/staff/login").get_data(as_text=True)
     login(staff, "admin")
     from reporter.db import new_session
+    from tests.factories import make_story
 
     session = new_session(app)
     report_id = session.scalars(select(Report.id)).first() or uuid.uuid4()
@@ -184,8 +188,23 @@ def _pages(client: FlaskClient, app: Flask, network: Network) -> dict[str, str]:
         "/staff/admin/retention",
         "/staff/stats",
         "/staff/stats?first_month=March",
+        "/staff/stats/brief",
+        "/staff/admin/publishing",
+        "/staff/stories",
     ):
         pages[path] = staff.get(path).get_data(as_text=True)
+    # A published story (its text is the reporter's words: data), made once the people page is
+    # read: the factory's author and approver are no words of the interface.
+    session = new_session(app)
+    make_story(session, network.brazil, network.key(network.brazil), REPORTED)
+    session.commit()
+    session.close()
+    for path in (
+        "/staff/stories",
+        "/staff/stories?first_month=March",
+        "/staff/stories?countries=PE",
+    ):
+        pages[f"{path} (with a story)"] = staff.get(path).get_data(as_text=True)
     pages["confirm disable"] = staff.post(
         "/staff/admin/people/disable",
         data={

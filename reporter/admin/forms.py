@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from reporter.forms import ListField, clean_text
+from reporter.statistics.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
 
 
 class InviteForm(FlaskForm):
@@ -42,4 +43,22 @@ class RetentionForm(FlaskForm):
     purge_closed_content_after_days = IntegerField(
         _l("Delete the content of closed reports after (days)"),
         validators=[Optional(), NumberRange(min=1, max=36500)],
+    )
+
+
+class PublishingForm(FlaskForm):
+    statistics_threshold = IntegerField(
+        _l("Smallest number the statistics show"),
+        validators=[
+            InputRequired(
+                _l("Write a number from %(min)d to %(max)d.", min=MIN_THRESHOLD, max=MAX_THRESHOLD)
+            ),
+            NumberRange(
+                min=MIN_THRESHOLD,
+                max=MAX_THRESHOLD,
+                message=_l(
+                    "Write a number from %(min)d to %(max)d.", min=MIN_THRESHOLD, max=MAX_THRESHOLD
+                ),
+            ),
+        ],
     )

@@ -22,7 +22,13 @@ from reporter.accounts.models import (
     StaffMember,
 )
 from reporter.admin import service as admin_service
-from reporter.admin.forms import InvitationActionForm, InviteForm, MemberActionForm, RetentionForm
+from reporter.admin.forms import (
+    InvitationActionForm,
+    InviteForm,
+    MemberActionForm,
+    PublishingForm,
+    RetentionForm,
+)
 from reporter.audit.service import verify_since_last_check
 from reporter.context import current_settings
 from reporter.db import get_session
@@ -38,6 +44,7 @@ from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.models import NETWORK
 from reporter.reports.service import references_of
 from reporter.staff import auth
+from reporter.statistics.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
 blueprint.before_request(auth.load_staff)
@@ -279,3 +286,22 @@ def retention() -> tuple[str, int] | Response:
         )
         return redirect(url_for("admin.retention"))
     return render_template("staff/retention.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/publishing", methods=["GET", "POST"])
+@admins
+def publishing() -> tuple[str, int] | Response:
+    """The smallest number this organisation's statistics show."""
+    organisation = auth.current_staff().member.organisation
+    form = PublishingForm(obj=organisation)
+    if form.validate_on_submit():
+        organisation.statistics_threshold = form.statistics_threshold.data
+        auth.record("threshold_changed", details={"threshold": organisation.statistics_threshold})
+        return redirect(url_for("statistics.statistics"))
+    page = render_template(
+        "staff/publishing.html",
+        form=form,
+        min_threshold=MIN_THRESHOLD,
+        max_threshold=MAX_THRESHOLD,
+    )
+    return page, 400 if form.errors else 200

@@ -202,6 +202,20 @@ def approve_story(
     _publish(session, case, story, keyring, today or dt.date.today())
 
 
+def withdraw_story(session: Session, case: Case) -> bool:
+    """Withdraw the approval of the case's story: it is a draft again (a second person may approve
+    it again), and its published copy goes, and with it the story from every later export.
+    Returns False when there was nothing approved to withdraw (the button pressed twice)."""
+    story = session.get(AdvocacyStory, (case.report_id, case.organisation_id))
+    if story is None or (story.approved_by_id is None and story.published is None):
+        return False
+    story.approved_by_id = None
+    story.published = None
+    story.published_key_version = None
+    session.flush()
+    return True
+
+
 def publish_approved_stories(session: Session, keyring: Keyring) -> int:
     """At a staff login: publish stories approved before they were published under the advocacy
     key (approved on a version without it). Returns how many."""

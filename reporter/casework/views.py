@@ -1,5 +1,5 @@
-"""Case work actions on the case page: referrals, related reports, the advocacy story and its
-approval."""
+"""Case work actions on the case page: referrals, related reports, the advocacy story, its
+approval and the withdrawal of that approval."""
 
 from __future__ import annotations
 
@@ -102,4 +102,15 @@ def approve_story(report_id: uuid.UUID) -> tuple[str, int] | Response:
     except casework.CaseworkError as error:
         return case_page_with(case, 409, notice=f"story_{error.reason}")
     auth.record("story_approved", target=str(report_id))
+    return _back(report_id, "#story")
+
+
+@blueprint.post("/cases/<uuid:report_id>/story/withdraw")
+@auth.report_readers
+def withdraw_story(report_id: uuid.UUID) -> Response:
+    case = case_or_404(report_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    if casework.withdraw_story(get_session(), case):
+        auth.record("story_withdrawn", target=str(report_id))
     return _back(report_id, "#story")

@@ -44,6 +44,8 @@ class Organisation(Base):
     next_index_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The version of the advocacy key the statistics are encrypted under now.
     advocacy_key_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The smallest count the statistics publish; smaller ones are hidden (statistics/disclosure).
+    statistics_threshold: Mapped[int] = mapped_column(default=10, server_default="10")
     # Retention, in days; None keeps forever.
     purge_spam_after_days: Mapped[int | None] = mapped_column(default=30)
     purge_closed_content_after_days: Mapped[int | None] = mapped_column(default=None)

@@ -40,6 +40,9 @@ import numpy as np
 
 TOTAL = "_total"
 DEFAULT_THRESHOLD = 10
+# What an organisation may choose: below 5, single events become recognisable.
+MIN_THRESHOLD = 5
+MAX_THRESHOLD = 100
 
 # Why a cell is hidden, as exports state it.
 SMALL = "small"  # above zero and below the threshold

@@ -1,4 +1,4 @@
-"""Protected statistics as files: JSON (described in docs/exports.md) and CSV.
+"""Protected statistics as files: JSON (described in docs/exports.md), CSV and XLSX.
 
 Both carry every cell of every table, totals included (the value `_total` in a dimension marks a
 total), each with its count or, when hidden, none; and a metadata block: the organisation, the
@@ -6,7 +6,9 @@ scope, the threshold, the day it was made, and how many cells were hidden for ea
 reason hid which cell is not said: a cell hidden only to protect another is zero or at least the
 threshold, and knowing which cells those are would help narrow the small ones. Both
 use the vocabulary's keys (violation types, country codes, perpetrator and population keys), so a
-file reads the same in any language; the pages show the labels.
+file reads the same in any language; the pages show the labels. The spreadsheet is for people: one
+sheet per table in the language asked for, with the keys beside the labels, and a first sheet
+saying what the export covers. The printable brief and its PDF are in `statistics/brief.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import json
 from collections import Counter
 from typing import Any
 
+from flask_babel import force_locale
+
+from reporter.statistics import brief, presentation
 from reporter.statistics.disclosure import (
     LINKED,
     ONE_REPORT,
@@ -141,11 +146,91 @@ def _safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def xlsx_bytes(protected: Protected, organisation: str, scope: Scope, made_on: dt.date) -> bytes:
+    """The export as a spreadsheet, labelled in the language in force (call within a request or
+    `force_locale`). Written row by row in constant memory; every text goes in as a string, so
+    no cell is ever read as a formula, and every count as a number."""
+    from xlsxwriter import Workbook  # only the spreadsheet needs it
+
+    out = io.BytesIO()
+    workbook = Workbook(out, {"constant_memory": True, "strings_to_formulas": False})
+    bold = workbook.add_format({"bold": True})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+    about_sheet = workbook.add_worksheet(_sheet_name(str(presentation.ABOUT_HEADING), set()))
+    about_sheet.set_column(0, 0, 34)
+    about_sheet.set_column(1, 1, 80)
+    for line, (what, value) in enumerate(
+        presentation.about(protected, organisation, scope, made_on)
+    ):
+        about_sheet.write_string(line, 0, what, bold)
+        about_sheet.write_string(line, 1, value, wrapped)
+    names = {about_sheet.name}
+    for index, table in enumerate(protected.tables):
+        sheet = workbook.add_worksheet(_sheet_name(str(presentation.HEADINGS[table.name]), names))
+        names.add(sheet.name)
+        columns = [*table.columns, TOTAL]
+        sheet.set_column(0, 0, 40)
+        # Constant memory writes row by row: a row is complete before the next begins.
+        sheet.write_string(0, 0, str(presentation.WHAT_HAPPENED), bold)
+        sheet.write_string(0, 1, "", bold)
+        for place, column in enumerate(columns, start=2):
+            sheet.write_string(0, place, presentation.column_label(table.name, column), bold)
+        sheet.write_string(1, 0, "", bold)
+        sheet.write_string(1, 1, "violation_type", bold)
+        for place, column in enumerate(columns, start=2):
+            sheet.write_string(1, place, column, bold)
+        for line, row in enumerate([*table.rows, TOTAL], start=2):
+            sheet.write_string(line, 0, presentation.row_label(row))
+            sheet.write_string(line, 1, row)
+            for place, column in enumerate(columns, start=2):
+                shown = protected.shown(index, row, column)
+                if shown is None:
+                    sheet.write_string(line, place, presentation.HIDDEN_MARK)
+                else:
+                    sheet.write_number(line, place, shown)
+        sheet.write_string(len(table.rows) + 4, 0, presentation.hidden_note(protected.threshold))
+    workbook.close()
+    return out.getvalue()
+
+
+def _sheet_name(heading: str, taken: set[str]) -> str:
+    """A sheet's name: at most 31 characters, none of []:*?/\\, not used yet."""
+    name = "".join(" " if letter in "[]:*?/\\" else letter for letter in heading)[:31].strip()
+    number = 2
+    while name in taken or not name:
+        suffix = f" {number}"
+        name = name[: 31 - len(suffix)] + suffix
+        number += 1
+    return name
+
+
+FORMATS = ("json", "csv", "xlsx", "pdf")
+MIMETYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
 def render(
-    protected: Protected, organisation: str, scope: Scope, made_on: dt.date, file_format: str
-) -> str:
-    """The export as the text of a file: "json" or "csv"."""
+    protected: Protected,
+    organisation: str,
+    scope: Scope,
+    made_on: dt.date,
+    file_format: str,
+    language: str = "en",
+) -> bytes:
+    """The export as the bytes of a file: "json", "csv" (UTF-8), "xlsx" or "pdf" (the brief).
+    The spreadsheet and the brief are in `language`; JSON and CSV use the keys. Needs a request
+    context (the brief is a template)."""
+    if file_format == "pdf":
+        html = brief.brief_html(protected, organisation, scope, made_on, language)
+        return brief.pdf_bytes(html)
+    if file_format == "xlsx":
+        with force_locale(language):
+            return xlsx_bytes(protected, organisation, scope, made_on)
     if file_format == "json":
         document = json_document(protected, organisation, scope, made_on)
-        return json.dumps(document, indent=1, ensure_ascii=False)
-    return csv_text(protected, organisation, scope, made_on)
+        return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+    return csv_text(protected, organisation, scope, made_on).encode("utf-8")

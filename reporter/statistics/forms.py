@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
-from reporter.forms import MultiCheckboxField
+from reporter.forms import ChoiceSelect, MultiCheckboxField
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 MONTH_MESSAGE = _l("Write a month as year and month, for example 2025-03.")
@@ -26,4 +26,8 @@ class StatisticsForm(FlaskForm):
     )
     last_month = StringField(
         _l("Until (month)"), validators=[Optional(), Regexp(MONTH, message=MONTH_MESSAGE)]
+    )
+    # The language of the spreadsheet, the brief and its PDF (JSON and CSV use the keys).
+    language = SelectField(
+        _l("Language of the downloads"), validators=[Optional()], widget=ChoiceSelect()
     )

@@ -1,21 +1,24 @@
-"""The statistics page: the organisation's counts, protected, for every staff member."""
+"""The statistics page: the organisation's counts, protected, for every staff member; the same
+tables as files (JSON, CSV, XLSX), as a printable brief and as its PDF."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import format_date
 
 from reporter import vocabulary as v
+from reporter.context import current_settings
 from reporter.db import get_session
 from reporter.forms import choices
-from reporter.i18n import current_language
+from reporter.i18n import LANGUAGE_NAMES, current_language
 from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.staff import auth
-from reporter.statistics import export
-from reporter.statistics.disclosure import DEFAULT_THRESHOLD, Protected, protect
+from reporter.statistics import export, presentation
+from reporter.statistics.brief import brief_html
+from reporter.statistics.charts import charts
+from reporter.statistics.disclosure import Protected, protect
 from reporter.statistics.forms import StatisticsForm
 from reporter.statistics.service import contributions
 from reporter.statistics.tables import Scope, build
@@ -31,6 +34,11 @@ def _form() -> StatisticsForm:
     countries = places.sorted_countries(covered_countries(get_session()), current_language())
     form.countries.choices = choices(countries)
     form.groups.choices = choices((group.key, group.label) for group in v.VIOLATION_GROUPS)
+    form.language.choices = choices(
+        (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
+    )
+    if not form.language.data:
+        form.language.data = current_language()
     return form
 
 
@@ -53,15 +61,11 @@ def _scope(form: StatisticsForm) -> Scope:
 def _protected(scope: Scope) -> Protected:
     organisation = auth.current_staff().member.organisation
     opened = contributions(get_session(), organisation, auth.advocacy_keys())
-    return protect(build(opened, scope), DEFAULT_THRESHOLD)
+    return protect(build(opened, scope), organisation.statistics_threshold)
 
 
-def month_label(value: str) -> str:
-    """ "2025-03" as the language writes a month ("mars 2025"); "" is a month not known."""
-    if not value:
-        return ""
-    year, month = (int(part) for part in value.split("-"))
-    return str(format_date(dt.date(year, month, 1), "MMM y"))
+def _arguments() -> str:
+    return request.query_string.decode("ascii", "replace")
 
 
 @blueprint.get("/stats")
@@ -75,12 +79,32 @@ def statistics() -> tuple[str, int]:
         "staff/stats.html",
         form=form,
         protected=protected,
-        arguments=request.query_string.decode("ascii", "replace"),
-        month_label=month_label,
+        charts=charts(protected),
+        arguments=_arguments(),
+        present=presentation,
     ), 200
 
 
-@blueprint.get("/stats/export.<any(json, csv):file_format>")
+@blueprint.get("/stats/brief")
+@auth.login_required()
+def brief() -> tuple[str, int]:
+    form = _form()
+    if not form.validate():
+        return render_template("staff/stats.html", form=form, protected=None), 400
+    organisation = auth.current_staff().member.organisation
+    scope = _scope(form)
+    page = brief_html(
+        _protected(scope),
+        organisation.name,
+        scope,
+        dt.date.today(),
+        form.language.data,
+        arguments=_arguments(),
+    )
+    return page, 200
+
+
+@blueprint.get("/stats/export.<any(json, csv, xlsx, pdf):file_format>")
 @auth.login_required()
 def download(file_format: str) -> Response | tuple[str, int]:
     form = _form()
@@ -90,12 +114,13 @@ def download(file_format: str) -> Response | tuple[str, int]:
     protected = _protected(scope)
     organisation = auth.current_staff().member.organisation
     made_on = dt.date.today()
-    body = export.render(protected, organisation.name, scope, made_on, file_format)
-    mimetype = "application/json" if file_format == "json" else "text/csv"
+    body = export.render(
+        protected, organisation.name, scope, made_on, file_format, form.language.data
+    )
     auth.record(
         "statistics_exported", details={"format": file_format, "hidden": len(protected.hidden)}
     )
     name = f"statistics-{organisation.slug}-{made_on.isoformat()}.{file_format}"
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, mimetype=export.MIMETYPES[file_format])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
