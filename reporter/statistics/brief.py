@@ -25,6 +25,7 @@ from reporter.statistics.tables import Scope
 BASE_URL = "https://brief.invalid/"
 _STATIC = BASE_URL + "static/"
 _STYLESHEETS = ("site.css", "staff.css")
+COLUMNS_PER_PRINTED_TABLE = 8
 
 
 def brief_html(
@@ -46,6 +47,8 @@ def brief_html(
             about=presentation.about(protected, organisation, scope, made_on),
             arguments=arguments,
             present=presentation,
+            # A printed page holds about eight columns of counts beside the names.
+            columns_per_table=COLUMNS_PER_PRINTED_TABLE,
         )
 
 

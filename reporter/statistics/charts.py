@@ -100,18 +100,22 @@ def _draw(bars: list[Bar]) -> bytes:
         for bar in bars
     ]
     values = [bar.value or 0 for bar in bars]
-    positions = list(range(len(bars)))
+    # A name wrapped over several lines gets as many lines of room (at least two), so long
+    # names never run into each other; the bars keep one thickness.
+    room = [max(2, label.count("\n") + 1) for label in labels]
+    positions = [sum(room[:index]) + room[index] / 2 for index in range(len(bars))]
     with matplotlib.rc_context(STYLE), warnings.catch_warnings():
         # Letters outside matplotlib's own font only make its layout a little rough: the
         # reader's browser or the PDF draws them with fonts that have them.
         warnings.simplefilter("ignore", UserWarning)
-        # Long names wrap (a phone shows the chart at its width): each line needs room.
-        lines = sum(max(2, label.count("\n") + 1) for label in labels)
-        figure = Figure(figsize=(6.0, 0.2 * lines + 0.8), dpi=72)
+        # The axes take the figure's whole height, a line of text (11 pt) 0.2 inch of it;
+        # `bbox_inches="tight"` then adds the names' width on the left.
+        figure = Figure(figsize=(4.5, 0.2 * sum(room)), dpi=72)
+        figure.subplots_adjust(left=0, right=1, top=1, bottom=0)
         axes = figure.subplots()
-        drawn = axes.barh(positions, values, color=BAR_COLOUR)
+        drawn = axes.barh(positions, values, height=1.6, color=BAR_COLOUR)
         axes.set_yticks(positions, labels)
-        axes.invert_yaxis()  # the first bar at the top
+        axes.set_ylim(sum(room), 0)  # the first bar at the top
         axes.bar_label(
             drawn, padding=3, labels=["" if bar.value is None else str(bar.value) for bar in bars]
         )
