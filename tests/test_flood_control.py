@@ -242,3 +242,29 @@ def test_scheme_is_believed_only_from_a_trusted_proxy(app_factory: Any, network:
     via_proxy = _behind_proxy(app, "203.0.113.13")
     honest = via_proxy.get("/en/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in honest.headers
+
+
+def test_a_successful_login_forgets_that_names_failures_from_that_client_only(app: Flask) -> None:
+    """Four typos, then a login: the next four typos do not lock the person out (the limit is
+    five per 15 minutes). Another name's failures from the same client, and the same name's from
+    another client, are kept."""
+    from reporter.flood import flood_control
+
+    with app.app_context():
+        control = flood_control()
+    laptop, phone = "a" * 32, "b" * 32
+    for _ in range(4):
+        control.login_failed("maria", laptop)
+        control.login_failed("maria", phone)
+        control.login_failed("jose", laptop)
+    control.login_succeeded("maria", laptop)
+    for _ in range(4):
+        control.login_failed("maria", laptop)
+    assert control.login_backoff("maria", laptop).allowed
+    control.login_failed("maria", laptop)
+    assert not control.login_backoff("maria", laptop).allowed
+    # Kept: one more failure each reaches the limit.
+    control.login_failed("maria", phone)
+    control.login_failed("jose", laptop)
+    assert not control.login_backoff("maria", phone).allowed
+    assert not control.login_backoff("jose", laptop).allowed

@@ -1,0 +1,145 @@
+"""Small crypto and flood-control guarantees that mutation testing found unguarded.
+
+- A statistics record is padded to the record floor, not the text floor: every small record is
+  sealed to the same small size, and a larger one to its Padmé bucket.
+- Unpadding refuses a damaged frame (a length that overruns the text, bytes other than zeros after
+  it) with DecryptionFailed, and gives back a text whose frame fills its bucket exactly.
+- A new token carries 256 random bits in unpadded URL-safe base64.
+- A name's flood-control hash is the keyed HMAC of the name (never the name itself): 128 bits in
+  hex, different per name and per secret key.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from reporter import crypto
+from reporter.crypto.aead import NONCE_BYTES, decrypt_text, encrypt_record, encrypt_text
+from reporter.crypto.errors import DecryptionFailed
+from reporter.crypto.padding import RECORD_FLOOR, TEXT_FLOOR, pad_text, padme_length, unpad_text
+from reporter.crypto.recovery import new_token
+from reporter.flood import flood_control
+
+TAG_BYTES = 16  # Poly1305
+FRAME_BYTES = 5  # marker byte + four length bytes
+AD = b"statistics|case-1"
+
+
+# Records ----------------------------------------------------------------------------------------
+
+
+def test_small_records_are_all_sealed_to_the_record_floor() -> None:
+    key = crypto.new_key()
+    records = [b"", b"{}", b'{"country":"BR","types":["police"]}', b"r" * (RECORD_FLOOR - 5)]
+    for record in records:
+        sealed = encrypt_record(key, record, AD)
+        assert len(sealed) == NONCE_BYTES + RECORD_FLOOR + TAG_BYTES
+        assert decrypt_text(key, sealed, AD) == record
+    # Far smaller than a text, which is padded to the text floor.
+    assert len(encrypt_text(key, b"{}", AD)) == NONCE_BYTES + TEXT_FLOOR + TAG_BYTES
+    assert RECORD_FLOOR < TEXT_FLOOR
+
+
+def test_a_record_above_the_floor_is_sealed_to_its_padme_bucket() -> None:
+    key = crypto.new_key()
+    record = b"x" * 700
+    sealed = encrypt_record(key, record, AD)
+    bucket = padme_length(len(record) + FRAME_BYTES)
+    assert RECORD_FLOOR < bucket < TEXT_FLOOR
+    assert len(sealed) == NONCE_BYTES + bucket + TAG_BYTES
+    assert decrypt_text(key, sealed, AD) == record
+
+
+# Unpadding --------------------------------------------------------------------------------------
+
+
+def _frame(text: bytes, length: int | None = None) -> bytes:
+    return b"\x00" + (len(text) if length is None else length).to_bytes(4, "big") + text
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [
+        (b"r" * (RECORD_FLOOR - FRAME_BYTES), RECORD_FLOOR),
+        (b"t" * (TEXT_FLOOR - FRAME_BYTES), TEXT_FLOOR),
+        (b"s" * (2048 - FRAME_BYTES), TEXT_FLOOR),
+    ],
+)
+def test_a_text_that_fills_its_bucket_exactly_comes_back(text: bytes, floor: int) -> None:
+    padded = pad_text(text, floor)
+    assert padded == _frame(text)  # no zeros after it: the frame is the whole bucket
+    assert unpad_text(padded) == text
+    key = crypto.new_key()
+    assert decrypt_text(key, crypto.encrypt(key, padded, AD), AD) == text
+
+
+def test_a_text_ending_in_zeros_keeps_them() -> None:
+    text = b"ends in zeros\x00\x00"
+    assert unpad_text(pad_text(text)) == text
+
+
+def test_a_length_that_overruns_the_padded_text_is_refused() -> None:
+    padded = pad_text(b"hello")
+    damaged = padded[:1] + (len(padded)).to_bytes(4, "big") + padded[5:]
+    with pytest.raises(DecryptionFailed):
+        unpad_text(damaged)
+    with pytest.raises(DecryptionFailed):
+        unpad_text(_frame(b"short", length=6))
+
+
+def test_bytes_other_than_zeros_after_the_text_are_refused() -> None:
+    padded = pad_text(b"hello")
+    for position in (FRAME_BYTES + 5, len(padded) - 1):
+        damaged = padded[:position] + b"\x01" + padded[position + 1 :]
+        with pytest.raises(DecryptionFailed):
+            unpad_text(damaged)
+
+
+# Tokens -----------------------------------------------------------------------------------------
+
+
+def test_a_new_token_is_256_random_bits_in_urlsafe_base64() -> None:
+    tokens = {new_token() for _ in range(50)}
+    assert len(tokens) == 50
+    for token in tokens:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+        assert len(base64.urlsafe_b64decode(token + "=")) == 32
+
+
+# Name hashes ------------------------------------------------------------------------------------
+
+
+def _name_hashes(app: Flask, *names: str) -> list[str]:
+    with app.app_context():
+        return [flood_control().name_hash(name) for name in names]
+
+
+def test_a_name_hash_is_128_bits_of_hex_and_never_the_name(app: Flask) -> None:
+    names = ["moderator", "deadbeef", "José", ""]
+    hashes = _name_hashes(app, *names)
+    assert len(set(hashes)) == len(names)
+    for name, hashed in zip(names, hashes, strict=True):
+        assert re.fullmatch(r"[0-9a-f]{32}", hashed)
+        if name:
+            assert name not in hashed
+    assert _name_hashes(app, *names) == hashes  # stable: the same name meets the same counter
+
+
+def test_a_name_hash_is_the_keyed_hmac_of_the_name(app_factory: Any) -> None:
+    secret = "s" * 48
+    app: Flask = app_factory(secret_key=secret)
+    key = crypto.derive_subkey(secret.encode("utf-8"), b"flood-client")
+    for name in ("moderator", "José"):
+        expected = crypto.mac(key, b"name|" + name.encode("utf-8")).hex()[:32]
+        assert _name_hashes(app, name) == [expected]
+
+
+def test_a_name_hash_depends_on_the_secret_key(app_factory: Any) -> None:
+    first: Flask = app_factory(secret_key="a" * 48)
+    second: Flask = app_factory(secret_key="b" * 48)
+    assert _name_hashes(first, "moderator") != _name_hashes(second, "moderator")
