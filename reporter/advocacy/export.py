@@ -18,7 +18,7 @@ from typing import Any
 
 from reporter.advocacy.service import StoryFilters
 from reporter.casework.service import PublishedStory
-from reporter.statistics.export import _safe
+from reporter.statistics.export import safe_cell
 
 COLUMNS = ("approved_month", "country", "violation_types", "text")
 
@@ -77,10 +77,10 @@ def csv_text(
     for story in stories:
         writer.writerow(
             [
-                _safe(story.approved_on),
-                _safe(story.country),
-                _safe(" ".join(story.violations)),
-                _safe(story.text),
+                safe_cell(story.approved_on),
+                safe_cell(story.country),
+                safe_cell(" ".join(story.violations)),
+                safe_cell(story.text),
             ]
         )
     return out.getvalue()

@@ -130,9 +130,9 @@ def csv_text(protected: Protected, organisation: str, scope: Scope, made_on: dt.
             writer.writerow(
                 [
                     table.name,
-                    _safe(row),
+                    safe_cell(row),
                     DIMENSION[table.name],
-                    _safe(column),
+                    safe_cell(column),
                     "" if shown is None else str(shown),
                     "yes" if shown is None else "",
                 ]
@@ -140,7 +140,7 @@ def csv_text(protected: Protected, organisation: str, scope: Scope, made_on: dt.
     return out.getvalue()
 
 
-def _safe(text: str) -> str:
+def safe_cell(text: str) -> str:
     """A value a spreadsheet would read as a formula gets a leading apostrophe (OWASP's advice
     for CSV injection); the vocabulary's keys never start so, but a region or a place could."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
