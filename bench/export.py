@@ -5,7 +5,8 @@ Seeds contributions the way coding makes them (statistics/service.py `_contribut
 advocacy key; then times opening them all, building the four tables (statistics/tables.py), and
 the disclosure control with its linear-programming audit (statistics/disclosure.py), then each
 file format (JSON, CSV, XLSX, and the PDF brief with its charts, in Spanish), and prints the peak
-memory of the process.
+memory of the process. Last, the same whole export checked together with one earlier export of
+its first twelve months (statistics/ledger.py: both built in one pass, audited over their atoms).
 
     python bench/export.py
     python bench/export.py --cases 10000 --threshold 5
@@ -33,9 +34,9 @@ from dataclasses import dataclass, field
 from reporter import create_app, crypto
 from reporter.crypto import contexts
 from reporter.statistics import export
-from reporter.statistics.disclosure import protect
+from reporter.statistics.disclosure import Earlier, protect
 from reporter.statistics.service import _contribution, _decode, _encode
-from reporter.statistics.tables import Scope, build
+from reporter.statistics.tables import Scope, atoms, build, build_many
 from reporter.vocabulary import POPULATIONS, VIOLATION_GROUPS, keys
 
 COUNTRIES = ["AR", "BO", "BR", "CL", "CO", "EC", "MX", "PE", "PY", "UY"]
@@ -109,6 +110,24 @@ def main() -> None:
     protected = protect(tables, arguments.threshold)
     protecting = time.perf_counter() - started
 
+    # A second export, after an earlier one of its first twelve months.
+    months = sorted(
+        {column for table in tables if table.name == "month" for column in table.columns}
+    )
+    first_year = Scope(last_month=months[min(11, len(months) - 1)])
+    earlier = protect(build(opened, first_year), arguments.threshold)
+    started = time.perf_counter()
+    scopes = [Scope(), first_year]
+    exports, fine = build_many(opened, scopes)
+    joint_tabling = time.perf_counter() - started
+    started = time.perf_counter()
+    pieces = atoms(scopes, exports, fine)
+    earlier_hidden = frozenset(
+        (earlier.tables[t].name, row, column) for t, row, column in earlier.hidden
+    )
+    joint = protect(exports[0], arguments.threshold, [Earlier(exports[1], earlier_hidden)], pieces)
+    joint_protecting = time.perf_counter() - started
+
     sizes, timings = {}, {}
     made_on = dt.date(2026, 11, 30)
     with tempfile.TemporaryDirectory() as instance:
@@ -139,6 +158,14 @@ def main() -> None:
     print(f"total before the files: {shared:.2f} s; peak memory: {peak_mib:.0f} MiB")
     for file_format in export.FORMATS:
         print(f"  a whole {file_format} export: {shared + timings[file_format]:.2f} s")
+    print(
+        f"with one earlier export (months up to {first_year.last_month}): both tabled in "
+        f"{joint_tabling:.2f} s; {len(pieces.values):,} atoms, {len(pieces.pieces):,} pieces; "
+        f"audited together in {joint_protecting:.2f} s; hidden: {len(joint.hidden)} "
+        f"(alone: {len(protected.hidden)})"
+    )
+    joint_total = opening + joint_tabling + joint_protecting
+    print(f"  a whole JSON export checked with it: {joint_total + timings['json']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -509,8 +509,7 @@ def export_command(
 
     from reporter.accounts.service import LoginFailed, authenticate
     from reporter.audit.service import audit_key, record
-    from reporter.statistics import export, tables
-    from reporter.statistics.disclosure import protect
+    from reporter.statistics import export, ledger, tables
     from reporter.statistics.models import StatContribution
     from reporter.statistics.service import contributions
 
@@ -554,8 +553,10 @@ def export_command(
             raise click.ClickException(
                 f"{organisation.name} shows no count below {organisation.statistics_threshold}"
             )
-        click.echo("Checking what can be published…")
-        protected = protect(tables.build(opened, scope), threshold)
+        click.echo("Checking what can be published, with the earlier exports…")
+        protected = ledger.protected_export(
+            session, organisation, unlocked.advocacy_keys, scope, threshold, opened
+        )
         made_on = dt.date.today()
         with current_app.test_request_context("/"):
             body = export.render(
@@ -563,6 +564,7 @@ def export_command(
             )
         with open(output, "wb") as file:
             file.write(body)
+        ledger.remember(session, organisation, unlocked.advocacy_keys, scope, protected, made_on)
         record(
             session,
             audit_key(current_settings().secret_key),

@@ -258,4 +258,8 @@ def test_the_contexts_of_stored_data_never_change() -> None:
         contexts.stat_contribution(one, two)
         == b"reporter/stat-contribution/v1|" + one.bytes + two.bytes
     )
+    assert (
+        contexts.statistics_release(one, two)
+        == b"reporter/statistics-release/v1|" + one.bytes + two.bytes
+    )
     assert contexts.stat_link(one, two) == b"reporter/stat-link/v1|" + one.bytes + two.bytes

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
+import math
 import re
 from typing import Any
 
@@ -143,3 +145,124 @@ def test_a_name_hash_depends_on_the_secret_key(app_factory: Any) -> None:
     first: Flask = app_factory(secret_key="a" * 48)
     second: Flask = app_factory(secret_key="b" * 48)
     assert _name_hashes(first, "moderator") != _name_hashes(second, "moderator")
+
+
+# The AEAD's edges ---------------------------------------------------------------------------------
+
+
+def test_an_empty_plaintext_is_sealed_and_opened() -> None:
+    """The shortest ciphertext there is: a nonce and a tag, nothing else."""
+    key = crypto.new_key()
+    sealed = crypto.encrypt(key, b"", b"context")
+    assert len(sealed) == NONCE_BYTES + 16
+    assert crypto.decrypt(key, sealed, b"context") == b""
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, NONCE_BYTES, NONCE_BYTES + 15])
+def test_a_ciphertext_too_short_to_hold_a_nonce_and_tag_says_so(size: int) -> None:
+    with pytest.raises(DecryptionFailed) as refused:
+        crypto.decrypt(crypto.new_key(), b"\x01" * size, b"context")
+    assert str(refused.value) == "ciphertext too short"
+
+
+def test_a_ciphertext_that_fails_authentication_says_so() -> None:
+    key = crypto.new_key()
+    sealed = crypto.encrypt(key, b"secret", b"context")
+    with pytest.raises(DecryptionFailed) as refused:
+        crypto.decrypt(key, sealed, b"another context")
+    assert str(refused.value) == "authentication failed"
+
+
+# Padmé, pinned -------------------------------------------------------------------------------------
+
+
+def _padme(length: int) -> int:
+    """Padmé as its paper defines it: E = floor(log2 L), S = floor(log2 E) + 1, the lowest
+    E - S bits of L cleared, rounding up."""
+    if length < 2:
+        return length
+    exponent = math.floor(math.log2(length))
+    size_bits = math.floor(math.log2(exponent)) + 1 if exponent else 0
+    step = 2 ** (exponent - size_bits)
+    return -(-length // step) * step
+
+
+@pytest.mark.parametrize("length", [*range(0, 70), 255, 256, 257, 300, 1000, 1025, 70_000, 10**7])
+def test_the_padme_bucket_of_a_length_is_the_papers(length: int) -> None:
+    assert padme_length(length) == _padme(length)
+    assert padme_length(length) >= length
+
+
+def test_known_padme_buckets() -> None:
+    assert [padme_length(n) for n in (0, 1, 2, 3, 9, 300, 1000, 70_000)] == [
+        0,
+        1,
+        2,
+        3,
+        10,
+        304,
+        1024,
+        71_680,
+    ]
+
+
+def test_padding_bytes_other_than_zero_are_refused_whatever_they_are() -> None:
+    padded = pad_text(b"hello")
+    for other in (b"X", b"\xff", b" "):
+        damaged = padded[:-1] + other
+        with pytest.raises(DecryptionFailed) as refused:
+            unpad_text(damaged)
+        assert str(refused.value) == "padding is damaged"
+
+
+# Sealed keys --------------------------------------------------------------------------------------
+
+
+def test_a_sealed_key_too_short_for_its_ephemeral_key_says_so() -> None:
+    private = crypto.generate_keypair().private_key
+    with pytest.raises(DecryptionFailed) as refused:
+        crypto.unseal(private, b"\x09" * 31, b"context")
+    assert str(refused.value) == "sealed key too short"
+    # 32 bytes hold the ephemeral key; what follows is then too short to be a ciphertext.
+    ephemeral = crypto.generate_keypair().public_key
+    with pytest.raises(DecryptionFailed) as refused:
+        crypto.unseal(private, ephemeral, b"context")
+    assert str(refused.value) == "ciphertext too short"
+
+
+def test_a_sealed_key_with_an_impossible_ephemeral_key_says_so() -> None:
+    """An all-zero X25519 public key gives an all-zero shared secret, which is refused."""
+    private = crypto.generate_keypair().private_key
+    with pytest.raises(DecryptionFailed) as refused:
+        crypto.unseal(private, b"\x00" * 32 + b"\x01" * 40, b"context")
+    assert str(refused.value) == "invalid ephemeral key"
+
+
+# Client buckets and waits -----------------------------------------------------------------------
+
+
+def test_a_client_bucket_is_the_keyed_hmac_of_its_packed_address(app_factory: Any) -> None:
+    secret = "c" * 48
+    app: Flask = app_factory(secret_key=secret)
+    key = crypto.derive_subkey(secret.encode("utf-8"), b"flood-client")
+    with app.app_context():
+        for address in ("203.0.113.5", "2001:db8::7"):
+            expected = crypto.mac(key, b"client|" + ipaddress.ip_address(address).packed)
+            assert flood_control().client(address, None) == expected.hex()[:32]
+
+
+def test_a_refusal_says_how_long_until_the_window_ends(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reporter.flood
+
+    with app.app_context():
+        control = flood_control()
+        window_ends = 1_000_000.0
+        monkeypatch.setattr(control.strategy, "test", lambda *_args: False)
+        monkeypatch.setattr(control.strategy, "get_window_stats", lambda *_a: (window_ends, 0))
+        clock = type("Clock", (), {"time": staticmethod(lambda: window_ends - 41.5)})
+        monkeypatch.setattr(reporter.flood, "time", clock)
+        verdict = control.spend("submit", control.client("203.0.113.5", None))
+    # 41.5 seconds left: asked to wait 42, never less than what is left.
+    assert not verdict.allowed and verdict.retry_after_seconds == 42

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -185,7 +186,9 @@ def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
     from reporter.casework import service as casework
     from reporter.orgs.models import ADVOCACY_KEY
     from reporter.orgs.service import open_advocacy_key_with_recovery_key
-    from reporter.statistics.models import StatContribution
+    from reporter.statistics import ledger
+    from reporter.statistics.models import StatContribution, StatisticsRelease
+    from reporter.statistics.tables import Scope
     from tests.factories import make_report
     from tests.staff import FAST, PASSPHRASE, keyring_of, statistics
 
@@ -206,6 +209,11 @@ def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
     old_key = open_advocacy_key_with_recovery_key(
         db, network.brazil, network.recovery_keys[network.brazil.id]
     )
+    # An export made before the rotation stays in the ledger, under the new key.
+    scope = Scope(countries=frozenset({"BR"}))
+    protected = ledger.protected_export(db, network.brazil, {1: old_key}, scope, 10)
+    assert ledger.remember(db, network.brazil, {1: old_key}, scope, protected, dt.date(2026, 1, 2))
+    db.commit()
 
     result = _rotate(app, network)
     assert result.exit_code == 0, result.output
@@ -239,3 +247,8 @@ def test_rotation_replaces_the_advocacy_key_and_keeps_the_statistics(
         statistics(db)
     with pytest.raises(crypto.DecryptionFailed):
         casework.published_stories(db, organisation.id, {2: old_key})
+    assert {row.key_version for row in db.scalars(select(StatisticsRelease))} == {2}
+    [release] = ledger.releases(db, organisation, {2: new_key})
+    assert release.scope == scope and release.made_on == dt.date(2026, 1, 2)
+    with pytest.raises(crypto.DecryptionFailed):
+        ledger.releases(db, organisation, {2: old_key})

@@ -27,6 +27,7 @@ ADVOCACY_SLOT = b"reporter/advocacy-slot/v1|"
 STAT_CONTRIBUTION = b"reporter/stat-contribution/v1|"
 STAT_LINK = b"reporter/stat-link/v1|"
 PUBLISHED_STORY = b"reporter/published-story/v1|"
+STATISTICS_RELEASE = b"reporter/statistics-release/v1|"
 # Casework records (referrals, advocacy stories) carry their kind in the label.
 CASEWORK_KINDS: tuple[bytes, ...] = (b"referral", b"story")
 
@@ -100,3 +101,8 @@ def stat_link(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
 def published_story(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
     """An approved story as advocates read it, under the advocacy key."""
     return PUBLISHED_STORY + report_id.bytes + organisation_id.bytes
+
+
+def statistics_release(organisation_id: uuid.UUID, release_id: uuid.UUID) -> bytes:
+    """What one export of the statistics covered and hid, under the advocacy key."""
+    return STATISTICS_RELEASE + organisation_id.bytes + release_id.bytes

@@ -8,8 +8,8 @@
 3. finish: when no case is left on the old version, the old slots are deleted, the new key becomes
    the current one, and staff sessions end (they hold the old key only).
 4. the advocacy key is replaced in the same transaction as the finish (`rotate_advocacy_key`): a
-   new key sealed to every holder of the current one, every statistics contribution and every
-   published story encrypted again under it, the old slots deleted.
+   new key sealed to every holder of the current one, every statistics contribution, remembered
+   export and published story encrypted again under it, the old slots deleted.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from reporter.orgs.models import (
 from reporter.orgs.service import add_slot, index_key_associated_data
 from reporter.reports.models import KEY_PURPOSES, Case
 from reporter.reports.service import sealed_key_associated_data
-from reporter.statistics.models import StatContribution
+from reporter.statistics.models import StatContribution, StatisticsRelease
 
 
 class RotationError(Exception):
@@ -167,7 +167,8 @@ def rotate_advocacy_key(
     session: Session, organisation: Organisation, current_advocacy_key: bytes
 ) -> None:
     """Replace the advocacy key: sealed to every holder of the current one, every statistics
-    contribution encrypted again under it, the old slots gone. One transaction (the caller's)."""
+    contribution, remembered export and published story encrypted again under it, the old slots
+    gone. One transaction (the caller's)."""
     old_version = organisation.advocacy_key_version
     new_key = crypto.new_key()
     _reseal_to_holders(session, organisation, ADVOCACY_KEY, old_version, new_key)
@@ -180,6 +181,15 @@ def rotate_advocacy_key(
         context = contexts.stat_contribution(organisation.id, row.id)
         row.data = _encrypt_again(row.data, current_advocacy_key, new_key, context)
         row.key_version = old_version + 1
+    releases = session.scalars(
+        select(StatisticsRelease).where(StatisticsRelease.organisation_id == organisation.id)
+    )
+    for release in releases:
+        if release.key_version != old_version:
+            raise RotationError("a remembered export is under an unknown advocacy key")
+        context = contexts.statistics_release(organisation.id, release.id)
+        release.data = _encrypt_again(release.data, current_advocacy_key, new_key, context)
+        release.key_version = old_version + 1
     stories = session.scalars(
         select(AdvocacyStory).where(
             AdvocacyStory.organisation_id == organisation.id, AdvocacyStory.published.is_not(None)

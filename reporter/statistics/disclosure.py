@@ -28,6 +28,17 @@ need no protection of their own: they are zero or at least the threshold, and co
 
 The tau-ARGUS manual and sdcTable describe the same attack (the "interval" or "LP" audit); the
 heuristic here is a plain, auditable one, not an optimal one: it may hide more than needed.
+
+Differencing across releases: whoever holds an earlier export of overlapping scope (January to
+June) and the new one (January to July) can subtract one from the other. `protect` then takes
+the earlier exports (`Earlier`: their tables counted again from today's data, with the cells they
+hid) and the `Atoms` that every cell of every export adds up (the finest pieces the exports
+together distinguish, from `statistics/tables.py`). The audit is then one linear programme over
+the atoms, every published cell of every export fixed, and checks the cells each export hid for
+their own sake. Only the new export can still hide more; a cell that the earlier exports already
+pin down by themselves (today's data differs from what they were made from) is left out of the
+check, since nothing in the new export can change it. Counting the earlier exports again from
+today's data is the attacker's best case: the data did not change in between.
 """
 
 from __future__ import annotations
@@ -102,6 +113,8 @@ class Protected:
     hidden: frozenset[Cell]
     primary: frozenset[Cell]
     reasons: dict[Cell, str]
+    # How many earlier exports of overlapping scope it was checked together with.
+    checked_with: int = 0
 
     def shown(self, table: int, row: str, column: str) -> int | None:
         """The value to publish, or None for a hidden cell."""
@@ -144,6 +157,18 @@ def _with_linked_totals(tables: Sequence[Table], hidden: set[Cell]) -> set[Cell]
     return linked
 
 
+def _solver() -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    # Each hidden cell is one more solve of the same model with another objective: without
+    # presolve, HiGHS starts each from the last basis instead of from scratch. That basis stays
+    # feasible when only the objective changes, so the primal simplex goes on from it (the dual
+    # simplex, the default, took four times as long here).
+    highs.setOptionValue("presolve", "off")
+    highs.setOptionValue("simplex_strategy", 4)
+    return highs
+
+
 class _Model:
     """The attacker's linear programme for one set of hidden cells."""
 
@@ -159,11 +184,7 @@ class _Model:
             if cell not in hidden:
                 t, row, column = cell
                 lower[position] = upper[position] = tables[t].value(row, column)
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        # Each hidden cell is one more solve of the same model with another objective: without
-        # presolve, HiGHS starts each from the last basis instead of from scratch.
-        self.highs.setOptionValue("presolve", "off")
+        self.highs = _solver()
         self.highs.addVars(size, lower, upper)
         for t, table in enumerate(tables):
             for row in [*table.rows, TOTAL]:
@@ -203,23 +224,36 @@ class _Model:
         self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([1.0, -1.0]))
         self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([-1.0, most]))
 
-    def interval(self, cell: Cell) -> tuple[float, float]:
-        """The least and the greatest value the hidden cell can take."""
-        position = self.index[cell]
-        bounds = []
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            self.highs.changeColCost(position, 1.0)
-            self.highs.changeObjectiveSense(sense)
-            self.highs.run()
-            status = self.highs.getModelStatus()
-            if status == highspy.HighsModelStatus.kUnbounded:
-                bounds.append(float("inf"))
-            elif status == highspy.HighsModelStatus.kOptimal:
-                bounds.append(self.highs.getInfo().objective_function_value)
-            else:
-                raise RuntimeError(f"the audit could not solve for {cell}: {status}")
-            self.highs.changeColCost(position, 0.0)
-        return bounds[0], bounds[1]
+    def narrow(self, cell: Cell, value: int, threshold: int) -> tuple[float, float] | None:
+        """The interval of a hidden cell when it is narrower than the threshold, else None."""
+        return _narrow_range(self.highs, [self.index[cell]], value, threshold, cell)
+
+
+def _narrow_range(
+    highs: highspy.Highs, atoms: list[int], value: float, threshold: int, what: object
+) -> tuple[float, float] | None:
+    """The least and the greatest value the sum of these variables can take, when they are
+    less than the threshold apart; None when they are not. `value` is the sum's true value, a
+    feasible one: when the greatest is a threshold above it, the least need not be sought."""
+    indices = np.array(atoms, dtype=np.int32)
+
+    def solve(sense: highspy.ObjSense) -> float:
+        highs.changeColsCost(len(atoms), indices, np.ones(len(atoms)))
+        highs.changeObjectiveSense(sense)
+        highs.run()
+        status = highs.getModelStatus()
+        highs.changeColsCost(len(atoms), indices, np.zeros(len(atoms)))
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return float("inf")
+        if status == highspy.HighsModelStatus.kOptimal:
+            return float(highs.getInfo().objective_function_value)
+        raise RuntimeError(f"the audit could not solve for {what}: {status}")
+
+    high = solve(highspy.ObjSense.kMaximize)
+    if high - value >= threshold - 1e-6:
+        return None
+    low = solve(highspy.ObjSense.kMinimize)
+    return (low, high) if high - low < threshold - 1e-6 else None
 
 
 def audit(
@@ -236,9 +270,9 @@ def audit(
     model = _Model(tables, set(hidden))
     narrow = []
     for cell in sorted(checked):
-        low, high = model.interval(cell)
-        if high - low < threshold - 1e-6:
-            narrow.append((cell, low, high))
+        found = model.narrow(cell, tables[cell[0]].value(*cell[1:]), threshold)
+        if found is not None:
+            narrow.append((cell, *found))
     return narrow
 
 
@@ -267,8 +301,18 @@ def _partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cel
     return found
 
 
-def protect(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> Protected:
-    """Hide what must be hidden in these tables, published together, and prove it."""
+def protect(
+    tables: Sequence[Table],
+    threshold: int = DEFAULT_THRESHOLD,
+    earlier: Sequence[Earlier] = (),
+    atoms: Atoms | None = None,
+) -> Protected:
+    """Hide what must be hidden in these tables, published together, and prove it; with the
+    earlier exports of overlapping scope (and the atoms of all), prove it for all of them."""
+    if earlier:
+        if atoms is None:
+            raise ValueError("earlier exports are audited through their atoms")
+        return _protect_with_earlier(tables, threshold, earlier, atoms)
     reasons = _primary(tables, threshold)
     primary = set(reasons)
     hidden = set(primary)
@@ -287,12 +331,209 @@ def protect(tables: Sequence[Table], threshold: int = DEFAULT_THRESHOLD) -> Prot
         if not more:
             # Every neighbour is hidden, yet a link between tables still pins the cell: hide the
             # smallest visible cell of the export. Once all is hidden, nothing can be narrowed.
-            visible = [
-                (t, row, column)
-                for t, table in enumerate(tables)
-                for row, column in table.positions()
-                if (t, row, column) not in hidden
-            ]
-            smallest = min(visible, key=lambda cell: (tables[cell[0]].value(*cell[1:]), cell))
+            smallest = _smallest_visible(tables, hidden)
+            assert smallest is not None, "with every cell hidden, none can be narrowed"
             more = _with_linked_totals(tables, hidden | {smallest}) - hidden
         hidden |= more
+
+
+def _smallest_visible(tables: Sequence[Table], hidden: set[Cell]) -> Cell | None:
+    visible = [
+        (t, row, column)
+        for t, table in enumerate(tables)
+        for row, column in table.positions()
+        if (t, row, column) not in hidden
+    ]
+    if not visible:
+        return None
+    return min(visible, key=lambda cell: (tables[cell[0]].value(*cell[1:]), cell))
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier export of overlapping scope: its tables counted again from today's data, and
+    the cells it hid, as (table name, row, column)."""
+
+    tables: Sequence[Table]
+    hidden: frozenset[tuple[str, str, str]]
+
+    def hidden_cells(self) -> set[Cell]:
+        return {
+            (t, row, column)
+            for t, table in enumerate(self.tables)
+            for row, column in table.positions()
+            if (table.name, row, column) in self.hidden
+        }
+
+
+# A cell of one of the exports audited together: (export, table, row, column); export 0 is the
+# new one, the others are the `Earlier` ones in order.
+JointCell = tuple[int, int, str, str]
+# A piece that no export publishes but subtraction may reveal: (table name, row, column, the
+# exports whose scope holds it). January to July minus January to June is July's piece.
+Piece = tuple[str, str, str, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Atoms:
+    """The finest pieces that the exports audited together distinguish, and what they add up to.
+
+    `values[a]` is atom a's count today; `cells` lists the atoms of every cell of every export;
+    atoms in `zero` are known to be zero (an export of their scope showed no such row or
+    column); each cover `(pairs, things, most)` says things <= pairs <= most * things (each act
+    names at least one and at most `most` perpetrator types); `pieces` lists the atoms of every
+    piece subtraction may single out; each of `equal` says two lists of atoms add up alike."""
+
+    values: Sequence[int]
+    cells: dict[JointCell, list[int]]
+    zero: frozenset[int]
+    covers: list[tuple[list[int], list[int], int]]
+    pieces: dict[Piece, list[int]]
+    equal: list[tuple[list[int], list[int]]] = field(default_factory=list)
+
+
+class _JointModel:
+    """The attacker's linear programme over the atoms of several exports."""
+
+    def __init__(
+        self, exports: Sequence[Sequence[Table]], hidden: Sequence[set[Cell]], atoms: Atoms
+    ) -> None:
+        size = len(atoms.values)
+        upper = np.full(size, highspy.kHighsInf)
+        for atom in atoms.zero:
+            upper[atom] = 0.0
+        self.highs = _solver()
+        self.highs.addVars(size, np.zeros(size), upper)
+        for (export, t, row, column), parts in atoms.cells.items():
+            if (t, row, column) in hidden[export] or not parts:
+                continue
+            value = float(exports[export][t].value(row, column))
+            self.highs.addRow(
+                value, value, len(parts), np.array(parts, dtype=np.int32), np.ones(len(parts))
+            )
+        for one, other in atoms.equal:
+            indices = np.array([*one, *other], dtype=np.int32)
+            signs = np.array([1.0] * len(one) + [-1.0] * len(other))
+            self.highs.addRow(0.0, 0.0, len(indices), indices, signs)
+        for pairs, things, most in atoms.covers:
+            indices = np.array([*pairs, *things], dtype=np.int32)
+            at_least = np.array([1.0] * len(pairs) + [-1.0] * len(things))
+            at_most = np.array([-1.0] * len(pairs) + [float(most)] * len(things))
+            self.highs.addRow(0.0, highspy.kHighsInf, len(indices), indices, at_least)
+            self.highs.addRow(0.0, highspy.kHighsInf, len(indices), indices, at_most)
+
+    def narrow(
+        self, atoms: list[int], value: int, threshold: int, what: object
+    ) -> tuple[float, float] | None:
+        return _narrow_range(self.highs, atoms, value, threshold, what)
+
+
+# What the joint audit checks: a hidden cell of an export, or a piece.
+_Target = JointCell | Piece
+
+
+def _joint_narrow(
+    exports: Sequence[Sequence[Table]],
+    hidden: Sequence[set[Cell]],
+    atoms: Atoms,
+    threshold: int,
+    targets: dict[_Target, list[int]],
+) -> list[_Target]:
+    if not targets:
+        return []
+    model = _JointModel(exports, hidden, atoms)
+    narrow: list[_Target] = []
+    for target in sorted(targets, key=repr):
+        parts = targets[target]
+        value = sum(atoms.values[atom] for atom in parts)
+        if model.narrow(parts, value, threshold, target) is not None:
+            narrow.append(target)
+    return narrow
+
+
+def _counterparts(
+    tables: Sequence[Table], hidden: set[Cell], name: str, row: str, column: str
+) -> set[Cell]:
+    """The new export's cells to hide when an earlier export's cell, or a piece, of table `name`
+    at (row, column) is too easy to narrow: the same cell if shown, else the smallest shown
+    cell of its row, else of its column."""
+    for t, table in enumerate(tables):
+        if table.name != name:
+            continue
+        positions = set(table.positions())
+        if (row, column) in positions and (t, row, column) not in hidden:
+            return {(t, row, column)}
+        for line in (
+            [(t, row, c) for c in [*table.columns, TOTAL]],
+            [(t, r, column) for r in [*table.rows, TOTAL]],
+        ):
+            shown = [cell for cell in line if cell[1:] in positions and cell not in hidden]
+            if shown:
+                return {min(shown, key=lambda cell: (table.value(*cell[1:]), cell))}
+    return set()
+
+
+def _protect_with_earlier(
+    tables: Sequence[Table], threshold: int, earlier: Sequence[Earlier], atoms: Atoms
+) -> Protected:
+    exports = [tables, *(export.tables for export in earlier)]
+    reasons = _primary(tables, threshold)
+    primary = set(reasons)
+    hidden = set(primary)
+    earlier_hidden = [export.hidden_cells() for export in earlier]
+    targets: dict[_Target, list[int]] = {
+        (0, *cell): atoms.cells.get((0, *cell), []) for cell in primary
+    }
+    for number, (export, cells) in enumerate(zip(earlier, earlier_hidden, strict=True), 1):
+        for cell in set(_primary(export.tables, threshold)) & cells:
+            targets[(number, *cell)] = atoms.cells.get((number, *cell), [])
+    for piece, parts in atoms.pieces.items():
+        if 0 < sum(atoms.values[atom] for atom in parts) < threshold:
+            targets[piece] = parts
+    everything = {
+        (t, row, column) for t, table in enumerate(tables) for row, column in table.positions()
+    }
+    told: set[_Target] | None = None
+    while True:
+        narrow = _joint_narrow(exports, [hidden, *earlier_hidden], atoms, threshold, targets)
+        if told is None:
+            # What the earlier exports tell by themselves (the new one all hidden), nothing in
+            # the new one can hide. Only what is narrow now can be narrow with less published.
+            found = {target: targets[target] for target in narrow}
+            told = set(
+                _joint_narrow(exports, [everything, *earlier_hidden], atoms, threshold, found)
+            )
+            narrow = [target for target in narrow if target not in told]
+        if not narrow:
+            break
+        targets = {target: targets[target] for target in narrow}
+        more: set[Cell] = set()
+        for target in narrow:
+            if isinstance(target[0], int) and target[0] == 0:
+                _export, t, row, column = target
+                more |= _partners(tables, hidden, (int(t), str(row), str(column)))
+            elif isinstance(target[0], int):
+                _export, t, row, column = target
+                name = exports[target[0]][int(t)].name
+                more |= _counterparts(tables, hidden, name, str(row), str(column))
+            else:
+                name, row, column, _exports = target
+                more |= _counterparts(tables, hidden, str(name), str(row), str(column))
+        more = _with_linked_totals(tables, hidden | more) - hidden
+        if not more:
+            smallest = _smallest_visible(tables, hidden)
+            if smallest is None:
+                # All of the new export hidden: what is left is what the earlier ones told.
+                break
+            more = _with_linked_totals(tables, hidden | {smallest}) - hidden
+        hidden |= more
+    for cell in hidden - primary:
+        reasons[cell] = SECONDARY
+    return Protected(
+        tables,
+        threshold,
+        frozenset(hidden),
+        frozenset(primary),
+        reasons,
+        checked_with=len(earlier),
+    )

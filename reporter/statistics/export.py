@@ -71,10 +71,18 @@ def _metadata(
         "threshold": protected.threshold,
         "generated_on": made_on.isoformat(),
         "suppressed": {reason: hidden[reason] for reason in REASONS if hidden[reason]},
+        "checked_with_earlier_exports": protected.checked_with,
         "suppression_notes": [
             f"Cells below {protected.threshold} are hidden; no hidden cell can be worked out "
             f"from the published ones to an interval narrower than {protected.threshold} "
             "(checked by linear programming over every table of this export).",
+            (
+                f"Checked together with the {protected.checked_with} earlier exports of "
+                "overlapping scope: comparing them reveals no hidden cell, and no count that only "
+                "their difference singles out, to an interval narrower than that either."
+                if protected.checked_with
+                else "No earlier export of this organisation overlaps this one."
+            ),
             *(f"{reason}: {REASONS[reason]}" for reason in REASONS if hidden[reason]),
         ],
     }

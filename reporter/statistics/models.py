@@ -28,3 +28,19 @@ class StatContribution(Base):
     key_version: Mapped[int] = mapped_column(default=1)
     migrated: Mapped[bool] = mapped_column(default=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatisticsRelease(Base):
+    """One export of the statistics that left the platform (a file downloaded, a brief opened to
+    print, an export on the command line): its scope and the cells it hid, encrypted under the
+    organisation's advocacy key. A later export of overlapping scope is checked together with it
+    (`statistics/ledger.py`). Nothing in the clear says what it covered or when it was made."""
+
+    __tablename__ = "statistics_releases"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    key_version: Mapped[int] = mapped_column(default=1)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -122,6 +122,7 @@ def about(
         (_("Made on"), str(format_date(made_on, "long"))),
         (_("Smallest number shown"), str(protected.threshold)),
         (_("Numbers not shown"), str(len(protected.hidden))),
+        (_("Earlier downloads checked with this one"), str(protected.checked_with)),
     ]
     lines += [
         (str(REASON_LABELS[reason]), str(hidden[reason]))

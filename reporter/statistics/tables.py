@@ -5,15 +5,19 @@ once), so their totals are linked; by perpetrator counts (act, perpetrator) pair
 (act, population) pairs, each at least once per act. Every table comes with how many reports make
 up each cell, which the disclosure control needs (`statistics/disclosure.py`). A table with a
 single column is left out: it would repeat the row totals.
+
+Several exports can be built in one pass (`build_many`), with the finest counts they share, from
+which `atoms` finds the pieces that the disclosure control audits them over together (an export
+and the earlier ones of overlapping scope).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reporter.statistics.disclosure import Table
+from reporter.statistics.disclosure import TOTAL, Atoms, JointCell, Piece, Table
 from reporter.statistics.service import ACTS, BY_PERPETRATOR, BY_POPULATION, Cell
 
 # Positions in a cell: (country, region, year-month, violation, perpetrator, population, measure).
@@ -30,13 +34,35 @@ class Scope:
     last_month: str = ""
 
     def admits(self, cell: Cell) -> bool:
-        month = cell[_MONTH]
+        return self.admits_place(cell[_COUNTRY], cell[_MONTH], cell[_VIOLATION])
+
+    def admits_place(self, country: str, month: str, violation: str, only: int = -1) -> bool:
+        """Whether an act of this country, month and violation type counts; `only` 0 or 1:
+        judged by the country or by the month alone (and the violation type)."""
         return (
-            (not self.countries or cell[_COUNTRY] in self.countries)
-            and (not self.violations or cell[_VIOLATION] in self.violations)
-            and (not self.first_month or (bool(month) and month >= self.first_month))
-            and (not self.last_month or (bool(month) and month <= self.last_month))
+            (only == 1 or not self.countries or country in self.countries)
+            and (not self.violations or violation in self.violations)
+            and (only == 0 or not self.first_month or (bool(month) and month >= self.first_month))
+            and (only == 0 or not self.last_month or (bool(month) and month <= self.last_month))
         )
+
+    def overlaps(self, other: Scope) -> bool:
+        """Whether some act could count in both."""
+        return (
+            (not self.countries or not other.countries or bool(self.countries & other.countries))
+            and (
+                not self.violations
+                or not other.violations
+                or bool(self.violations & other.violations)
+            )
+            and _months_meet(self, other)
+        )
+
+
+def _months_meet(one: Scope, other: Scope) -> bool:
+    first = max(one.first_month, other.first_month)
+    lasts = [month for month in (one.last_month, other.last_month) if month]
+    return not lasts or not first or first <= min(lasts)
 
 
 # (table name, measure counted, column position, link, covers, protect zeros)
@@ -50,44 +76,218 @@ _LAYOUT = (
 
 def build(contributions: Iterable[Counter[Cell]], scope: Scope) -> list[Table]:
     """The four tables of an export, from each counted case's contribution, within the scope."""
-    cells: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name, *_ in _LAYOUT}
-    reports: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name, *_ in _LAYOUT}
+    exports, _fine = build_many(contributions, [scope])
+    return exports[0]
+
+
+# The finest counts: (measure, violation, country, month, column) -> count, where the column is
+# the perpetrator or the population of a pair, and empty for acts.
+Fine = Counter[tuple[str, str, str, str, str]]
+
+
+def build_many(
+    contributions: Iterable[Counter[Cell]], scopes: Sequence[Scope]
+) -> tuple[list[list[Table]], Fine]:
+    """The tables of several exports in one pass over the contributions, and, when there are
+    several, the finest counts within any of their scopes (for `atoms`)."""
+    cells = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
+    reports = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
+    violations: list[set[str]] = [set() for _ in scopes]
+    fine: Fine = Counter()
     # Which tables a cell of each measure adds to, and at which position its column value is.
     targets: dict[str, list[tuple[str, int]]] = {}
     for name, measure, column, *_ in _LAYOUT:
         targets.setdefault(measure, []).append((name, column))
-    everything = scope == Scope()
-    violations: set[str] = set()
+    everything = [scope == Scope() for scope in scopes]
     for contribution in contributions:
-        seen: set[tuple[str, tuple[str, str]]] = set()
+        seen: list[set[tuple[str, tuple[str, str]]]] = [set() for _ in scopes]
         for cell, amount in contribution.items():
             tables_of_cell = targets.get(cell[_MEASURE])
             if not tables_of_cell or amount <= 0:
                 continue
-            if not everything and not scope.admits(cell):
-                continue
             violation = cell[_VIOLATION]
-            violations.add(violation)
-            for name, column in tables_of_cell:
-                key = (violation, cell[column])
-                cells[name][key] += amount
-                seen.add((name, key))
-        for name, key in seen:
-            reports[name][key] += 1
-    rows = sorted(violations)
-    tables = [
-        Table(
-            name=name,
-            rows=rows,
-            columns=sorted({column_value for _, column_value in cells[name]}),
-            cells=dict(cells[name]),
-            reports=dict(reports[name]),
-            link=link,
-            covers=covers,
-            protect_zeros=protect_zeros,
+            admitted = False
+            for number, scope in enumerate(scopes):
+                if not everything[number] and not scope.admits(cell):
+                    continue
+                admitted = True
+                violations[number].add(violation)
+                for name, column in tables_of_cell:
+                    key = (violation, cell[column])
+                    cells[number][name][key] += amount
+                    seen[number].add((name, key))
+            if admitted and len(scopes) > 1:
+                pair = "" if cell[_MEASURE] == ACTS else cell[tables_of_cell[0][1]]
+                fine[(cell[_MEASURE], violation, cell[_COUNTRY], cell[_MONTH], pair)] += amount
+        for number, names in enumerate(seen):
+            for name, key in names:
+                reports[number][name][key] += 1
+    exports = []
+    for number in range(len(scopes)):
+        rows = sorted(violations[number])
+        tables = [
+            Table(
+                name=name,
+                rows=rows,
+                columns=sorted({column_value for _, column_value in cells[number][name]}),
+                cells=dict(cells[number][name]),
+                reports=dict(reports[number][name]),
+                link=link,
+                covers=covers,
+                protect_zeros=protect_zeros,
+            )
+            for name, _measure, _column, link, covers, protect_zeros in _LAYOUT
+        ]
+        # A table of one column (a national organisation's one country, a single month) repeats
+        # its row totals and nothing else: it only gives the disclosure control less room.
+        exports.append([table for table in tables if len(table.columns) > 1])
+    return exports, fine
+
+
+class _AtomBook:
+    """Collects the atoms of several exports (see `disclosure.Atoms`)."""
+
+    def __init__(self, exports: Sequence[Sequence[Table]]) -> None:
+        self.exports = exports
+        self.values: list[int] = []
+        self.cells: defaultdict[JointCell, list[int]] = defaultdict(list)
+        self.zero: set[int] = set()
+        self.pieces: defaultdict[Piece, list[int]] = defaultdict(list)
+        self.equal: list[tuple[list[int], list[int]]] = []
+        self.rows = [set(tables[0].rows) if tables else set() for tables in exports]
+        self.names = [{table.name for table in tables} for tables in exports]
+
+    def add(
+        self, value: int, violation: str, by_table: dict[str, str], holders: frozenset[int]
+    ) -> int:
+        """A new atom, counted `value`, in the cell (violation, by_table[name]) of the table
+        `name` of every export in `holders`; returns it. It is known to be zero when one of those
+        exports shows no such row or column."""
+        atom = len(self.values)
+        self.values.append(value)
+        exports_key = tuple(sorted(holders))
+        for name, column in by_table.items():
+            # Only a table some export shows can be subtracted.
+            if not any(name in self.names[export] for export in holders):
+                continue
+            for row in (violation, TOTAL):
+                for col in (column, TOTAL):
+                    self.pieces[(name, row, col, exports_key)].append(atom)
+        for export in holders:
+            for t, table in enumerate(self.exports[export]):
+                if table.name not in by_table:
+                    continue
+                column = by_table[table.name]
+                if violation not in self.rows[export] or column not in table.columns:
+                    self.zero.add(atom)
+                    continue
+                for row in (violation, TOTAL):
+                    for col in (column, TOTAL):
+                        self.cells[(export, t, row, col)].append(atom)
+            if self.exports[export] and violation not in self.rows[export]:
+                self.zero.add(atom)
+        return atom
+
+
+def atoms(scopes: Sequence[Scope], exports: Sequence[Sequence[Table]], fine: Fine) -> Atoms:
+    """The atoms of several exports built together (`build_many`).
+
+    Acts: which exports hold an act depends on its country only through the exports whose
+    countries include it (its country block) and on its month through its month block. So
+    instead of one atom per (violation, country, month), acts get one per (violation, country,
+    month block), which the country tables add up, and one per (violation, country block,
+    month), which the month tables add up; both add up alike over each (country block, month
+    block). Any counts meeting those sums can be spread over the months and countries inside a
+    block (a transport problem with equal totals always has a solution), so the attacker learns
+    no more from the finer atoms. Pairs: an atom per (violation, perpetrator or population,
+    the exports whose scopes hold them)."""
+    book = _AtomBook(exports)
+    acts = {key[1:4]: amount for key, amount in fine.items() if key[0] == ACTS}
+    violations = sorted({key[1] for key in fine})
+    countries = sorted({key[2] for key in fine})
+    months = sorted({key[3] for key in fine})
+    holders_of: dict[tuple[str, str, str], frozenset[int]] = {}
+    things: defaultdict[tuple[str, frozenset[int]], list[int]] = defaultdict(list)
+    for violation in violations:
+        country_blocks = _blocks(countries, scopes, violation, by_month=False)
+        month_blocks = _blocks(months, scopes, violation, by_month=True)
+        for country_holders, block_countries in country_blocks.items():
+            for month_holders, block_months in month_blocks.items():
+                holders = country_holders & month_holders
+                if not holders:
+                    continue
+                for country in block_countries:
+                    for month in block_months:
+                        holders_of[(violation, country, month)] = holders
+                by_country = [
+                    book.add(
+                        sum(acts.get((violation, country, month), 0) for month in block_months),
+                        violation,
+                        {"country": country},
+                        holders,
+                    )
+                    for country in block_countries
+                ]
+                by_month = [
+                    book.add(
+                        sum(
+                            acts.get((violation, country, month), 0) for country in block_countries
+                        ),
+                        violation,
+                        {"month": month},
+                        holders,
+                    )
+                    for month in block_months
+                ]
+                book.equal.append((by_country, by_month))
+                things[(violation, holders)].extend(by_country)
+    covers: list[tuple[list[int], list[int], int]] = []
+    for name, measure, *_ in _LAYOUT:
+        if measure == ACTS:
+            continue
+        sums: Counter[tuple[str, str, frozenset[int]]] = Counter()
+        for (kind, violation, country, month, column), amount in fine.items():
+            if kind == measure:
+                sums[(violation, column, holders_of[(violation, country, month)])] += amount
+        columns = sorted({key[4] for key in fine if key[0] == measure})
+        for (violation, holders), acts_there in things.items():
+            pairs = [
+                book.add(sums[(violation, column, holders)], violation, {name: column}, holders)
+                for column in columns
+            ]
+            open_pairs = [atom for atom in pairs if atom not in book.zero]
+            if open_pairs:
+                covers.append((open_pairs, acts_there, len(open_pairs)))
+    # A piece with the same atoms as a cell of an export is that cell, checked as such; pieces
+    # alike (a row's total in two tables) are checked once.
+    seen = {tuple(parts) for parts in book.cells.values()}
+    pieces = {}
+    for piece, parts in book.pieces.items():
+        if tuple(parts) not in seen:
+            seen.add(tuple(parts))
+            pieces[piece] = parts
+    return Atoms(
+        values=book.values,
+        cells=dict(book.cells),
+        zero=frozenset(book.zero),
+        covers=covers,
+        pieces=pieces,
+        equal=book.equal,
+    )
+
+
+def _blocks(
+    values: Sequence[str], scopes: Sequence[Scope], violation: str, by_month: bool
+) -> dict[frozenset[int], list[str]]:
+    """Countries (or months) grouped by the exports whose scopes hold them, for one violation
+    type."""
+    found: dict[frozenset[int], list[str]] = {}
+    for value in values:
+        country, month = ("", value) if by_month else (value, "")
+        holders = frozenset(
+            number
+            for number, scope in enumerate(scopes)
+            if scope.admits_place(country, month, violation, 1 if by_month else 0)
         )
-        for name, _measure, _column, link, covers, protect_zeros in _LAYOUT
-    ]
-    # A table of one column (a national organisation's one country, a single month) repeats its
-    # row totals and nothing else: it only gives the disclosure control less room.
-    return [table for table in tables if len(table.columns) > 1]
+        found.setdefault(holders, []).append(value)
+    return found

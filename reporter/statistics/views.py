@@ -1,5 +1,6 @@
 """The statistics page: the organisation's counts, protected, for every staff member; the same
-tables as files (JSON, CSV, XLSX), as a printable brief and as its PDF."""
+tables as files (JSON, CSV, XLSX), as a printable brief and as its PDF. Files and the brief are
+remembered in the ledger (`statistics/ledger.py`); the page previews them and is not."""
 
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ from reporter.i18n import LANGUAGE_NAMES, current_language
 from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.staff import auth
-from reporter.statistics import export, presentation
+from reporter.statistics import export, ledger, presentation
 from reporter.statistics.brief import brief_html
 from reporter.statistics.charts import charts
-from reporter.statistics.disclosure import Protected, protect
+from reporter.statistics.disclosure import Protected
 from reporter.statistics.forms import StatisticsForm
-from reporter.statistics.service import contributions
-from reporter.statistics.tables import Scope, build
+from reporter.statistics.tables import Scope
 from reporter.vocabulary import places
 
 blueprint = Blueprint("statistics", __name__, url_prefix="/staff")
@@ -60,8 +60,14 @@ def _scope(form: StatisticsForm) -> Scope:
 
 def _protected(scope: Scope) -> Protected:
     organisation = auth.current_staff().member.organisation
-    opened = contributions(get_session(), organisation, auth.advocacy_keys())
-    return protect(build(opened, scope), organisation.statistics_threshold)
+    return ledger.protected_export(
+        get_session(), organisation, auth.advocacy_keys(), scope, organisation.statistics_threshold
+    )
+
+
+def _remember(scope: Scope, protected: Protected, made_on: dt.date) -> None:
+    organisation = auth.current_staff().member.organisation
+    ledger.remember(get_session(), organisation, auth.advocacy_keys(), scope, protected, made_on)
 
 
 def _arguments() -> str:
@@ -93,14 +99,13 @@ def brief() -> tuple[str, int]:
         return render_template("staff/stats.html", form=form, protected=None), 400
     organisation = auth.current_staff().member.organisation
     scope = _scope(form)
+    protected = _protected(scope)
+    made_on = dt.date.today()
     page = brief_html(
-        _protected(scope),
-        organisation.name,
-        scope,
-        dt.date.today(),
-        form.language.data,
-        arguments=_arguments(),
+        protected, organisation.name, scope, made_on, form.language.data, arguments=_arguments()
     )
+    # The brief is opened to be printed: it leaves the platform like a file.
+    _remember(scope, protected, made_on)
     return page, 200
 
 
@@ -117,6 +122,7 @@ def download(file_format: str) -> Response | tuple[str, int]:
     body = export.render(
         protected, organisation.name, scope, made_on, file_format, form.language.data
     )
+    _remember(scope, protected, made_on)
     auth.record(
         "statistics_exported", details={"format": file_format, "hidden": len(protected.hidden)}
     )
