@@ -70,8 +70,10 @@ def test_a_written_down_key_opens_the_same_keypair_in_every_release(written: str
 def test_a_malformed_recovery_key_is_refused_as_such(malformed: str) -> None:
     """A key of the wrong length or with a character outside the alphabet is refused as not a
     recovery key, rather than standing for some other keypair."""
-    with pytest.raises(crypto.InvalidRecoveryKeyFormat):
+    with pytest.raises(crypto.InvalidRecoveryKeyFormat) as refused:
         crypto.recovery_keypair(malformed)
+    # The command line shows this to the person typing: it must say what is wrong.
+    assert str(refused.value) == "not a recovery key"
 
 
 def test_a_mistyped_recovery_key_opens_nothing(db: Session, network: Network) -> None:
