@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporter.public.language import register_language_converter
 
     register_language_converter(app, settings.languages)
-    for blueprint in _blueprints():
+    for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
     security.protect_forms(app)
 
@@ -77,8 +77,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _blueprints() -> list[Blueprint]:
-    """Every blueprint of the application, public surface first."""
+def _blueprints(settings: Settings) -> list[Blueprint]:
+    """The blueprints of the surfaces this process serves, public surface first."""
     from reporter.admin.views import blueprint as admin
     from reporter.advocacy.views import blueprint as advocacy
     from reporter.cases.views import blueprint as cases
@@ -90,19 +90,11 @@ def _blueprints() -> list[Blueprint]:
     from reporter.queue.views import blueprint as queue
     from reporter.reports.views import blueprint as reports
     from reporter.staff.views import blueprint as staff
+    from reporter.staff.views import staff_host
     from reporter.statistics.views import blueprint as statistics
 
-    return [
-        root,
-        pages,
-        reports,
-        followup,
-        staff,
-        queue,
-        cases,
-        casework,
-        coding,
-        admin,
-        statistics,
-        advocacy,
-    ]
+    public = [root, pages, reports, followup]
+    staff_side = [staff, queue, cases, casework, coding, admin, statistics, advocacy]
+    if not settings.serves_public:
+        return [staff_host, *staff_side]
+    return [*public, *(staff_side if settings.serves_staff else [])]

@@ -20,6 +20,9 @@ from reporter.crypto.kdf import Cost
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ru", "uk", "ar", "sw", "id", "zh")
 
 
+SURFACES = ("both", "public", "staff")
+
+
 class SettingsError(ValueError):
     """A setting is missing, unknown or of the wrong type."""
 
@@ -81,8 +84,20 @@ class Settings:
     receipt_memory_kib: int = 65536
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    # What this process serves: "public" (the reporter's pages only: no staff route exists, not
+    # even as a page that names it), "staff" (the staff pages only, for a host behind a VPN or an
+    # onion service with client authorisation) or "both".
+    surfaces: str = "both"
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def serves_public(self) -> bool:
+        return self.surfaces in ("both", "public")
+
+    @property
+    def serves_staff(self) -> bool:
+        return self.surfaces in ("both", "staff")
 
     @property
     def receipt_cost(self) -> Cost:
@@ -221,6 +236,8 @@ def _complete(settings: Settings) -> Settings:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as exc:
             raise SettingsError(f"trusted_proxies: not an address or network: {entry!r}") from exc
+    if settings.surfaces not in SURFACES:
+        raise SettingsError(f"surfaces: one of {', '.join(SURFACES)}, got {settings.surfaces!r}")
     if settings.default_language not in settings.languages:
         raise SettingsError("default_language must be one of languages")
     unsupported = set(settings.languages) - set(LANGUAGES)

@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
             "site_name": settings.site_name,
             "assets": current_app.extensions["reporter.assets"],
             "neutral_title": settings.neutral_title,
+            "serves_public": settings.serves_public,
             "search_engines_may_index": settings.search_engines_may_index,
             "quick_exit_url": settings.quick_exit_url,
             "languages": settings.languages,

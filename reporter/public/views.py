@@ -26,8 +26,11 @@ def negotiate_language() -> Response:
 @root.get("/robots.txt")
 def robots_txt() -> Response:
     """Only the landing and safety pages may be listed (their pages say so too)."""
-    if current_settings().search_engines_may_index:
-        rules = "User-agent: *\nDisallow: /staff/\nDisallow: /static/\n"
+    settings = current_settings()
+    if settings.search_engines_may_index:
+        # A public-only host names no staff address, not even here.
+        staff = "Disallow: /staff/\n" if settings.serves_staff else ""
+        rules = f"User-agent: *\n{staff}Disallow: /static/\n"
     else:
         rules = "User-agent: *\nDisallow: /\n"
     return Response(rules, mimetype="text/plain")

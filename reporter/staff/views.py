@@ -26,6 +26,20 @@ from reporter.staff.forms import CodeForm, LanguageForm, LoginForm, PassphraseFo
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(auth.load_staff)
 
+# A host that serves the staff surface alone: its root leads to the staff pages, and no search
+# engine may list anything on it.
+staff_host = Blueprint("staff_host", __name__)
+
+
+@staff_host.get("/")
+def staff_host_root() -> Response:
+    return redirect(url_for("staff.home"))
+
+
+@staff_host.get("/robots.txt")
+def staff_host_robots() -> Response:
+    return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
+
 
 def _safe_next(target: str | None) -> str:
     """Only a plain path inside the staff area: no scheme or host, no backslash (browsers read it
