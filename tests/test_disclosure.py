@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reporter.statistics.disclosure import TOTAL, Protected, Table, protect
+from reporter.statistics.disclosure import TOTAL, Protected, Table, audit, protect
 
 
 def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, float]]:
@@ -249,3 +249,23 @@ def test_nothing_hidden_when_nothing_is_small(threshold: int) -> None:
         reports={("a", "x"): 10, ("a", "y"): 11, ("b", "x"): 12, ("b", "y"): 13},
     )
     assert protect([table], threshold).hidden == frozenset()
+
+
+def test_the_audit_gives_the_interval_an_attacker_would_find() -> None:
+    """A hidden cell whose row and column are shown is worked out exactly; hide its partners and
+    it can be anything from zero to what its row and column allow. Too much hidden is a fault
+    too: what could be published is lost."""
+    table = Table(
+        name="country",
+        rows=["a", "b"],
+        columns=["x", "y"],
+        cells={("a", "x"): 3, ("a", "y"): 20, ("b", "x"): 30, ("b", "y"): 40},
+        reports={("a", "x"): 3, ("a", "y"): 20, ("b", "x"): 30, ("b", "y"): 40},
+    )
+    assert audit([table], {(0, "a", "x")}, 10) == [((0, "a", "x"), 3.0, 3.0)]
+    inner = {(0, "a", "x"), (0, "a", "y"), (0, "b", "x"), (0, "b", "y")}
+    # a,x lies between 0 and 23 (its row's total); each other cell as widely.
+    assert audit([table], inner, 10) == []
+    protected = protect([table], 10)
+    assert (0, "a", "x") in protected.hidden
+    assert protected.shown(0, TOTAL, TOTAL) == 93 and protected.shown(0, "b", TOTAL) == 70

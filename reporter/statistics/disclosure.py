@@ -242,11 +242,13 @@ def _narrow_range(
         highs.changeObjectiveSense(sense)
         highs.run()
         status = highs.getModelStatus()
+        # Read before the costs change back: changing the model clears what the solve found.
+        found = highs.getInfo().objective_function_value
         highs.changeColsCost(len(atoms), indices, np.zeros(len(atoms)))
         if status == highspy.HighsModelStatus.kUnbounded:
             return float("inf")
         if status == highspy.HighsModelStatus.kOptimal:
-            return float(highs.getInfo().objective_function_value)
+            return float(found)
         raise RuntimeError(f"the audit could not solve for {what}: {status}")
 
     high = solve(highspy.ObjSense.kMaximize)
