@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterable
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -172,24 +175,20 @@ def rotate_advocacy_key(
     old_version = organisation.advocacy_key_version
     new_key = crypto.new_key()
     _reseal_to_holders(session, organisation, ADVOCACY_KEY, old_version, new_key)
-    rows = session.scalars(
-        select(StatContribution).where(StatContribution.organisation_id == organisation.id)
+    organisation_id = organisation.id
+    contributions = session.scalars(
+        select(StatContribution).where(StatContribution.organisation_id == organisation_id)
     )
-    for row in rows:
-        if row.key_version != old_version:
-            raise RotationError("a statistics record is under an unknown advocacy key")
-        context = contexts.stat_contribution(organisation.id, row.id)
-        row.data = _encrypt_again(row.data, current_advocacy_key, new_key, context)
-        row.key_version = old_version + 1
     releases = session.scalars(
-        select(StatisticsRelease).where(StatisticsRelease.organisation_id == organisation.id)
+        select(StatisticsRelease).where(StatisticsRelease.organisation_id == organisation_id)
     )
-    for release in releases:
-        if release.key_version != old_version:
-            raise RotationError("a remembered export is under an unknown advocacy key")
-        context = contexts.statistics_release(organisation.id, release.id)
-        release.data = _encrypt_again(release.data, current_advocacy_key, new_key, context)
-        release.key_version = old_version + 1
+    for rows, context_of, what in (
+        (contributions, contexts.stat_contribution, "a statistics record"),
+        (releases, contexts.statistics_release, "a remembered export"),
+    ):
+        _encrypt_rows_again(
+            rows, context_of, what, old_version, current_advocacy_key, new_key, organisation_id
+        )
     stories = session.scalars(
         select(AdvocacyStory).where(
             AdvocacyStory.organisation_id == organisation.id, AdvocacyStory.published.is_not(None)
@@ -211,6 +210,24 @@ def rotate_advocacy_key(
     )
     organisation.advocacy_key_version = old_version + 1
     session.flush()
+
+
+def _encrypt_rows_again(
+    rows: Iterable[StatContribution | StatisticsRelease],
+    context_of: Callable[[uuid.UUID, uuid.UUID], bytes],
+    what: str,
+    old_version: int,
+    old_key: bytes,
+    new_key: bytes,
+    organisation_id: uuid.UUID,
+) -> None:
+    """Records under the advocacy key, each bound to its row: under the new key, one version on."""
+    for row in rows:
+        if row.key_version != old_version:
+            raise RotationError(f"{what} is under an unknown advocacy key")
+        context = context_of(organisation_id, row.id)
+        row.data = _encrypt_again(row.data, old_key, new_key, context)
+        row.key_version = old_version + 1
 
 
 def _encrypt_again(ciphertext: bytes, old_key: bytes, new_key: bytes, context: bytes) -> bytes:
