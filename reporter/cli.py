@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -139,16 +140,21 @@ def _add_organisation(
         raise click.ClickException(str(error)) from error
     finally:
         session.close()
-    _print_keys(name, created.recovery_key, admin_username, url, invitation.token)
+    _print_keys(name, slug, created.recovery_key, admin_username, url, invitation.token)
 
 
-def _print_keys(name: str, recovery_key: str, admin_username: str, url: str, token: str) -> None:
+def _print_keys(
+    name: str, slug: str, recovery_key: str, admin_username: str, url: str, token: str
+) -> None:
     click.echo(f"Created the organisation {name!r}.\n")
     click.secho("RECOVERY KEY (shown only this once):", bold=True)
     click.echo(f"\n    {recovery_key}\n")
     click.echo(
         "Print it or write it on paper and keep it offline, in a safe place away from the server.\n"
         "It is the only way to read reports if every staff password is lost. Nobody can show it again.\n"
+    )
+    click.echo(
+        f"Then type it back from the paper, to show it was written right:\n    reporter keys confirm {slug}\n"
     )
     click.echo(
         f"Invitation for the first administrator, {admin_username!r} "
@@ -383,6 +389,147 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
         f"(single use, valid {current_settings().invitation_hours} hours):"
     )
     click.echo(f"    {url.rstrip('/')}/staff/invitation/{invitation.token}")
+
+
+@keys_group.command("confirm")
+@click.argument("organisation")
+@click.option(
+    "--recovery-key", prompt=True, hide_input=True, help="The organisation's recovery key."
+)
+@with_appcontext
+def keys_confirm(organisation: str, recovery_key: str) -> None:
+    """Show that the recovery key is written down and kept safe, by typing it back: if it opens
+    the organisation's keys, the day is recorded (`reporter check` asks for it)."""
+    from sqlalchemy import select
+
+    from reporter.audit.service import audit_key, record
+    from reporter.orgs.models import Organisation
+    from reporter.orgs.service import confirm_recovery_key
+
+    session = new_session()
+    try:
+        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
+        if org is None:
+            raise click.ClickException(f"no organisation {organisation!r}")
+        try:
+            confirm_recovery_key(session, org, recovery_key, dt.date.today())
+        except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
+            raise click.ClickException(
+                "this recovery key does not open that organisation: find the copy that was "
+                "written down when it was created"
+            ) from error
+        record(
+            session,
+            audit_key(current_settings().secret_key),
+            action="recovery_key_confirmed",
+            organisation_id=org.id,
+            actor_name="reporter keys confirm",
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"The recovery key of {organisation} opens its keys. Keep it where it is.")
+
+
+@click.command("backup")
+@click.argument(
+    "destination", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
+)
+@with_appcontext
+def backup_command(destination: Path) -> None:
+    """Write the whole database, still encrypted, to one file with checksums, while the app
+    runs. Keep the instance secrets and the recovery keys apart from it (docs/deploy.md)."""
+    from reporter.audit.service import audit_key, record
+    from reporter.operations.backup import BackupError, make_backup
+
+    settings = current_settings()
+    try:
+        rows = make_backup(
+            engine_of(current_app),
+            destination,
+            settings.secret_key,
+            settings.receipt_pepper,
+            dt.date.today(),
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    session = new_session()
+    try:
+        record(
+            session,
+            audit_key(settings.secret_key),
+            action="backup_made",
+            actor_name="reporter backup",
+        )
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Wrote {destination}: {len(rows)} tables, {sum(rows.values())} rows.")
+
+
+@click.command("restore")
+@click.argument(
+    "archive", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
+@with_appcontext
+def restore_command(archive: Path) -> None:
+    """Bring a backup into this empty instance, upgrade it, and verify it: every checksum, every
+    row count and the audit chain."""
+    from reporter.audit.service import audit_key, record, verify
+    from reporter.operations.backup import BackupError, restore_backup
+
+    settings = current_settings()
+    try:
+        restored = restore_backup(
+            engine_of(current_app), archive, settings.secret_key, settings.receipt_pepper
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    session = new_session()
+    try:
+        key = audit_key(settings.secret_key)
+        problems = verify(session, key)
+        if problems:
+            _print_problems(problems)
+            raise click.ClickException("the restored audit chain does not verify")
+        record(session, key, action="backup_restored", actor_name="reporter restore")
+        session.commit()
+    finally:
+        session.close()
+    click.echo(
+        f"Restored {archive} (made at revision {restored.revision}): "
+        f"{sum(restored.rows.values())} rows; checksums, row counts and the audit chain verified."
+    )
+
+
+@click.command("check")
+@click.option(
+    "--gunicorn",
+    "gunicorn_config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The gunicorn settings file the app runs with (read, not run).",
+)
+@with_appcontext
+def check_command(gunicorn_config: Path | None) -> None:
+    """Find configuration mistakes before a deployment goes live. Exits non-zero on any error."""
+    from reporter.operations.check import ERROR, read_gunicorn_settings, run_checks
+
+    findings = run_checks(
+        current_app,
+        current_settings(),
+        engine_of(current_app),
+        new_session,
+        gunicorn=read_gunicorn_settings(gunicorn_config) if gunicorn_config else None,
+    )
+    for finding in findings:
+        click.echo(f"{finding.level}: {finding.message}")
+    errors = sum(finding.level == ERROR for finding in findings)
+    click.echo(
+        f"{errors} error(s), {len(findings) - errors} warning(s)"
+        + ("" if errors else ": nothing stands in the way of going live")
+    )
+    if errors:
+        raise SystemExit(1)
 
 
 @keys_group.command("rotate")
@@ -623,6 +770,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(org_group)
     app.cli.add_command(purge_command)
+    app.cli.add_command(check_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(export_command)
 
 

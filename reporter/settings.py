@@ -88,6 +88,9 @@ class Settings:
     # even as a page that names it), "staff" (the staff pages only, for a host behind a VPN or an
     # onion service with client authorisation) or "both".
     surfaces: str = "both"
+    # The addresses people reach this process at (https://…, and http://….onion for the onion
+    # service): `reporter check` refuses plain http:// anywhere but an onion or this machine.
+    site_urls: tuple[str, ...] = ()
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

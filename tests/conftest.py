@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
@@ -57,6 +58,55 @@ def make_settings(instance: Path, **overrides: Any) -> Any:
         values["database_url"] = TEST_DATABASE_URL
     values.update(overrides)
     return load_settings(environ={}, **values)
+
+
+# The local server CI uses: the SQLite run reaches PostgreSQL here when a test needs both.
+LOCAL_POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+def postgres_server_or_skip() -> str:
+    """The PostgreSQL server of the run (the suite's, else the local one); a test that needs it
+    is skipped without one, unless REPORTER_REQUIRE_POSTGRES=1 makes that a failure."""
+    server = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else LOCAL_POSTGRES
+    try:
+        sqlalchemy.create_engine(server).connect().close()
+    except sqlalchemy.exc.OperationalError:
+        if os.environ.get("REPORTER_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(f"no PostgreSQL at {server}")
+    return server
+
+
+def empty_postgres_database(server: str, prefix: str = "restore") -> Iterator[str]:
+    """A new, empty database on that server, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield (sqlalchemy.make_url(server).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """The address of an empty database of the kind the suite runs on."""
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        yield from empty_postgres_database(TEST_DATABASE_URL)
+    else:
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+
+
+@pytest.fixture
+def other_kind_of_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the other kind: SQLite for the PostgreSQL run, and the other way."""
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    yield from empty_postgres_database(postgres_server_or_skip())
 
 
 @pytest.fixture(scope="session")

@@ -150,6 +150,7 @@ def test_staff_pages_have_no_wcag_violations(live_app: tuple[Flask, str], networ
             "/staff/stats?first_month=March",
             "/staff/stats/brief?language=ar",
             "/staff/admin/publishing",
+            "/staff/admin/operations",
             "/staff/stories",
             "/staff/stories?first_month=March",
         ):

@@ -119,8 +119,8 @@ def test_audit_details_are_shown_in_words(app: Flask, network: Network, db: Sess
     record(
         db,
         audit_key(app.extensions["reporter.settings"].secret_key),
-        action="backup_made",
-        actor_name="reporter backup",
+        action="mirror_synced",
+        actor_name="a future command",
         organisation_id=network.brazil.id,
         details={"copies": 2},
     )
@@ -135,7 +135,7 @@ def test_audit_details_are_shown_in_words(app: Flask, network: Network, db: Sess
         f"Linked with: {shared_report.reference}"
     ]
     assert str(shared_report.id) not in page
-    assert _details_of(page, "backup_made") == ["copies: 2"]
+    assert _details_of(page, "mirror_synced") == ["copies: 2"]
 
 
 def test_a_blanked_entry_keeps_the_audit_page_readable_and_warned(

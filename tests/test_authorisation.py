@@ -179,6 +179,7 @@ def _expectations(
         ),
         ("people", _get("/staff/admin/people"), table(admins, FORBIDDEN)),
         ("retention", _get("/staff/admin/retention"), table(admins, FORBIDDEN)),
+        ("operations", _get("/staff/admin/operations"), table(admins, FORBIDDEN)),
         (
             "invite",
             _post(

@@ -20,6 +20,16 @@ def _servers(text: str) -> list[str]:
     return [part for part in re.split(r"\n(?=server \{)", text) if part.startswith("server {")]
 
 
+def _named_servers() -> tuple[str, str, str]:
+    """The plain-HTTP redirect, the clear web (HTTPS) and the onion service's server blocks."""
+    servers = _servers(_nginx())
+    assert len(servers) == 3
+    (redirect,) = [server for server in servers if "return 301" in server]
+    (clear_web,) = [server for server in servers if "listen 443 ssl" in server]
+    (onion,) = [server for server in servers if "listen 127.0.0.1:8081;" in server]
+    return redirect, clear_web, onion
+
+
 def test_nginx_hides_its_version_and_logs_no_access() -> None:
     text = _nginx()
     assert re.search(r"^server_tokens off;", text, re.M)
@@ -28,7 +38,7 @@ def test_nginx_hides_its_version_and_logs_no_access() -> None:
 
 
 def test_nginx_sets_the_forwarded_headers_itself_and_the_onion_names_no_client() -> None:
-    clear_web, onion = _servers(_nginx())
+    _redirect, clear_web, onion = _named_servers()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in clear_web
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in clear_web
     assert 'proxy_set_header X-Forwarded-For "";' in onion
@@ -45,7 +55,7 @@ def test_every_nginx_location_that_serves_files_sends_the_security_headers() -> 
     assert CONTENT_SECURITY_POLICY in snippet and PERMISSIONS_POLICY in snippet
     for header in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
         assert f"add_header {header}" in snippet
-    for server in _servers(_nginx()):
+    for server in _named_servers()[1:]:
         static = server[server.index("location /static/") :]
         static = static[: static.index("}")]
         assert "include /etc/nginx/snippets/reporter-security-headers.conf;" in static
@@ -74,3 +84,61 @@ def test_gunicorn_leaves_the_choice_of_proxy_to_the_app() -> None:
     assert namespace["forwarded_allow_ips"] == ""
     assert namespace["secure_scheme_headers"] == {}
     assert namespace["accesslog"] is None
+
+
+def test_nginx_speaks_modern_tls_only_and_sends_plain_http_away() -> None:
+    redirect, clear_web, onion = _named_servers()
+    assert "return 301 https://$host$request_uri;" in redirect
+    assert "proxy_pass" not in redirect
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in clear_web
+    assert "ssl_session_tickets off;" in clear_web
+    assert re.search(r"add_header Onion-Location http://\S+\.onion\$request_uri;", clear_web)
+    assert "Onion-Location" not in onion
+
+
+def test_nginx_shares_the_load_and_matches_the_apps_limits(tmp_path: Path) -> None:
+    text = _nginx()
+    assert re.search(r"upstream reporter_app \{\s*server 127\.0\.0\.1:8000;", text)
+    settings = load_settings(environ={}, instance_path=str(tmp_path), database_url="sqlite://")
+    limit = f"client_max_body_size {settings.max_request_bytes // (1024 * 1024)}m;"
+    for server in _named_servers()[1:]:
+        assert "proxy_pass http://reporter_app;" in server
+        assert limit in server
+        # Pages carry CSRF tokens and receipts: nginx never compresses HTML (BREACH).
+        assert "gzip_types text/css application/javascript;" in server
+    assert "text/html" not in text
+
+
+def test_redis_listens_on_this_machine_only_and_keeps_nothing_on_disk() -> None:
+    lines = [
+        line.strip()
+        for line in (CONFIG / "redis.conf").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "bind 127.0.0.1 -::1" in lines
+    assert "protected-mode yes" in lines
+    assert 'save ""' in lines and "appendonly no" in lines
+
+
+def test_postgres_gives_the_app_rows_and_the_owner_the_schema() -> None:
+    sql = (CONFIG / "postgresql.sql").read_text()
+    statements = [line.strip() for line in sql.splitlines() if not line.startswith("--")]
+    grants_to_app = [line for line in statements if "TO reporter_app" in line]
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO reporter_app;" in grants_to_app
+    assert not [line for line in grants_to_app if "ALL" in line or "CREATE" in line]
+    assert "REVOKE ALL ON SCHEMA public FROM PUBLIC;" in statements
+    service = (CONFIG / "reporter.service").read_text()
+    assert "REPORTER_DATABASE_URL=postgresql+psycopg://reporter_owner@/reporter" in service
+    assert (
+        'database_url = "postgresql+psycopg://reporter_app@/reporter"'
+        in (CONFIG / "reporter.toml").read_text()
+    )
+
+
+def test_systemd_runs_the_purge_and_the_backup_every_day() -> None:
+    for name, command in (("purge", "reporter purge"), ("backup", "reporter backup ")):
+        service = (CONFIG / f"reporter-{name}.service").read_text()
+        timer = (CONFIG / f"reporter-{name}.timer").read_text()
+        assert command in service and "Type=oneshot" in service
+        assert "OnCalendar=*-*-* " in timer and "Persistent=true" in timer
+    assert "UMask=0077" in (CONFIG / "reporter-backup.service").read_text()

@@ -130,6 +130,7 @@ def _staff_pages(app: Flask, network: Network, db: Session) -> dict[str, str]:
         "/staff/stats",
         "/staff/stats/brief",
         "/staff/admin/publishing",
+        "/staff/admin/operations",
         "/staff/stories",
     ):
         pages["staff" + path.replace("/", "-")] = staff.get(path).get_data(as_text=True)

@@ -190,6 +190,7 @@ def _pages(client: FlaskClient, app: Flask, network: Network) -> dict[str, str]:
         "/staff/stats?first_month=March",
         "/staff/stats/brief",
         "/staff/admin/publishing",
+        "/staff/admin/operations",
         "/staff/stories",
     ):
         pages[path] = staff.get(path).get_data(as_text=True)

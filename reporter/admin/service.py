@@ -1,4 +1,5 @@
-"""What the admin pages read: an organisation's people and invitations, and its audit entries."""
+"""What the admin pages read: an organisation's people and invitations, its audit entries, and
+the organisations whose keys an admin may see."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from reporter.accounts.models import NETWORK_ADMIN, Invitation, StaffMember
 from reporter.audit.models import AuditEntry
+from reporter.orgs.models import Organisation
 
 
 def members_of(session: Session, organisation_id: uuid.UUID) -> list[StaffMember]:
@@ -53,3 +55,10 @@ def audit_entries(session: Session, viewer: StaffMember, page: int, size: int) -
     if viewer.role != NETWORK_ADMIN:
         query = query.where(AuditEntry.organisation_id == viewer.organisation_id)
     return list(session.scalars(query.offset((page - 1) * size).limit(size + 1)))
+
+
+def organisations_seen_by(session: Session, viewer: StaffMember) -> list[Organisation]:
+    """Every organisation for a network admin; the viewer's own for others."""
+    if viewer.role == NETWORK_ADMIN:
+        return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    return [viewer.organisation]

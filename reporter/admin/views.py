@@ -1,12 +1,15 @@
-"""Administration: people of the organisation (invite, disable, reset access) and the audit log."""
+"""Administration: people of the organisation (invite, disable, reset access), the audit log,
+retention, publishing, and the operations page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -31,7 +34,7 @@ from reporter.admin.forms import (
 )
 from reporter.audit.service import verify_since_last_check
 from reporter.context import current_settings
-from reporter.db import get_session
+from reporter.db import engine_of, get_session
 from reporter.forms import choices
 from reporter.labels import (
     AUDIT_ACTION_LABELS,
@@ -40,6 +43,7 @@ from reporter.labels import (
     PRIORITY_LABELS,
     ROLE_LABELS,
 )
+from reporter.operations import status as operations
 from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.models import NETWORK
 from reporter.reports.service import references_of
@@ -305,3 +309,21 @@ def publishing() -> tuple[str, int] | Response:
         max_threshold=MAX_THRESHOLD,
     )
     return page, 400 if form.errors else 200
+
+
+@blueprint.get("/operations")
+@admins
+def operations_page() -> tuple[str, int]:
+    """Whether this server is in order: database, schema, disk, purge, backup, keys."""
+    session = get_session()
+    member = auth.current_staff().member
+    figures = operations.status(
+        session,
+        engine_of(current_app),
+        current_settings().instance_path,
+        admin_service.organisations_seen_by(session, member),
+        dt.date.today(),
+    )
+    return render_template(
+        "staff/operations.html", status=figures, format_decimal=format_decimal
+    ), 200

@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reporter import crypto
@@ -76,11 +77,21 @@ def record(
     now: dt.datetime | None = None,
 ) -> AuditEntry:
     """Append one entry, in the caller's transaction."""
+    # Take the write lock before reading the head: SQLite ignores FOR UPDATE, so two writers
+    # could both read the same head and then collide on the next entry's number.
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id),
+        execution_options={"synchronize_session": False},
+    )
     head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
+        # The very first entry: another writer may be making the head at this moment too.
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(id=1, last_id=0, last_hash=GENESIS))
+        except IntegrityError:
+            pass  # it did; its head is read below, once its transaction ends
+        head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     entry = AuditEntry(
         id=head.last_id + 1,
         at=(now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0),

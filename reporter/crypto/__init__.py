@@ -7,6 +7,7 @@ from reporter.crypto.aead import (
     encrypt,
     encrypt_record,
     encrypt_text,
+    key_check_value,
     mac,
     new_key,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "encrypt_text",
     "format_receipt",
     "generate_keypair",
+    "key_check_value",
     "keypair_from_secret",
     "mac",
     "new_draft",

@@ -71,3 +71,9 @@ def mac(key: bytes, data: bytes) -> bytes:
     from hashlib import sha256
 
     return hmac.new(key, data, sha256).digest()
+
+
+def key_check_value(secret: bytes) -> str:
+    """A short value that tells two secrets apart and reveals nothing of either (an HMAC of a
+    fixed label under the secret), as a backup records which secrets it needs."""
+    return mac(secret, b"reporter/key-check-value/v1").hex()[:16]

@@ -50,6 +50,9 @@ class Organisation(Base):
     purge_spam_after_days: Mapped[int | None] = mapped_column(default=30)
     purge_closed_content_after_days: Mapped[int | None] = mapped_column(default=None)
     created_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
+    # The day an administrator typed the recovery key back (`reporter keys confirm`): until then
+    # nobody has shown that it was written down, and `reporter check` says so.
+    recovery_key_confirmed_on: Mapped[dt.date | None] = mapped_column(default=None)
 
     countries: Mapped[list[OrganisationCountry]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", lazy="selectin"

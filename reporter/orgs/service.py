@@ -8,6 +8,7 @@ approved stories, held by every member (advocates included) and by the recovery 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Sequence
@@ -191,6 +192,17 @@ def open_advocacy_key_with_recovery_key(
     return _open_recovery_slot(
         session, organisation, recovery_key, ADVOCACY_KEY, organisation.advocacy_key_version
     )
+
+
+def confirm_recovery_key(
+    session: Session, organisation: Organisation, recovery_key: str, today: dt.date
+) -> None:
+    """Record that an administrator typed the recovery key back: it opens both of the
+    organisation's keys, so it was written down right. Raises what opening raises otherwise."""
+    open_with_recovery_key(session, organisation, recovery_key)
+    open_advocacy_key_with_recovery_key(session, organisation, recovery_key)
+    organisation.recovery_key_confirmed_on = today
+    session.flush()
 
 
 def _open_recovery_slot(
