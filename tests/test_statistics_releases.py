@@ -10,6 +10,7 @@ there. It knows what the module knows, no less."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from collections import Counter
@@ -447,3 +448,37 @@ def test_a_command_line_export_is_remembered(
     releases = ledger.releases(db, network.brazil, {1: ADVOCACY_KEYS[network.brazil.id]})
     assert releases[0].scope == Scope(first_month="2025-03")
     assert releases[0].threshold == 10
+
+
+def test_admins_see_the_downloads_already_published(
+    app: Flask, network: Network, db: Session
+) -> None:
+    """The publishing page lists what left, newest first, in words; nobody else's."""
+    from tests.test_admin_pages import _rows
+
+    make_member(app, network.brazil, network.key(network.brazil), "adv", "advocate")
+    make_member(app, network.brazil, network.key(network.brazil), "boss", "org_admin")
+    make_member(app, network.colombia, network.key(network.colombia), "jefa", "org_admin")
+    code_statistics(db, network)
+    admin = app.test_client()
+    login(admin, "boss")
+    page = admin.get("/staff/admin/publishing").get_data(as_text=True)
+    assert "Downloads already published" in page and "None yet." in page
+    advocate = app.test_client()
+    login(advocate, "adv")
+    march = advocate.get("/staff/stats/export.csv?first_month=2025-03&countries=BR")
+    assert march.status_code == 200
+    everything = advocate.get("/staff/stats/export.json")
+    hidden = sum(json.loads(everything.get_data(as_text=True))["metadata"]["suppressed"].values())
+    rows = _rows(admin.get("/staff/admin/publishing").get_data(as_text=True))
+    today = dt.date.today()
+    day = f"{today:%b} {today.day}, {today.year}"
+    assert [(row["Made on"], row["Countries"], row["Months"]) for row in rows] == [
+        (day, "All", "All months"),
+        (day, "Brazil", "from Mar 2025"),
+    ]
+    assert rows[0]["Numbers not shown"] == str(hidden)
+    assert rows[0]["Kinds of violation"] == "All"
+    other = app.test_client()
+    login(other, "jefa")
+    assert "None yet." in other.get("/staff/admin/publishing").get_data(as_text=True)

@@ -48,6 +48,7 @@ from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.models import NETWORK
 from reporter.reports.service import references_of
 from reporter.staff import auth
+from reporter.statistics import ledger, presentation
 from reporter.statistics.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -295,18 +296,22 @@ def retention() -> tuple[str, int] | Response:
 @blueprint.route("/publishing", methods=["GET", "POST"])
 @admins
 def publishing() -> tuple[str, int] | Response:
-    """The smallest number this organisation's statistics show."""
+    """The smallest number this organisation's statistics show, and the downloads already
+    published (the ledger every new one is checked with)."""
     organisation = auth.current_staff().member.organisation
     form = PublishingForm(obj=organisation)
     if form.validate_on_submit():
         organisation.statistics_threshold = form.statistics_threshold.data
         auth.record("threshold_changed", details={"threshold": organisation.statistics_threshold})
         return redirect(url_for("statistics.statistics"))
+    remembered = ledger.releases(get_session(), organisation, auth.advocacy_keys())
     page = render_template(
         "staff/publishing.html",
         form=form,
         min_threshold=MIN_THRESHOLD,
         max_threshold=MAX_THRESHOLD,
+        releases=list(reversed(remembered)),
+        scope_text=presentation.scope_text,
     )
     return page, 400 if form.errors else 200
 

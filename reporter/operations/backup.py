@@ -190,18 +190,22 @@ def make_backup(
             "secrets": secret_fingerprints(secret_key, receipt_pepper),
             "tables": tables,
         }
-        partial = destination.with_name(destination.name + ".partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:") as archive:
-            _add(archive, MANIFEST, io.BytesIO(json.dumps(manifest, indent=1).encode()))
-            for entry in tables:
-                with (scratch / entry["file"]).open("rb") as handle:
-                    _add(archive, entry["file"], handle)
+        # Written beside its final name, on disk before it takes that name: a backup that is
+        # there is whole.
+        partial = scratch / "backup.tar"
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w:") as archive:
+                _add(archive, MANIFEST, io.BytesIO(json.dumps(manifest, indent=1).encode()))
+                for entry in tables:
+                    with (scratch / entry["file"]).open("rb") as handle:
+                        _add(archive, entry["file"], handle)
             raw.flush()
             os.fsync(raw.fileno())
         partial.rename(destination)
         return {entry["name"]: entry["rows"] for entry in tables}
     finally:
+        # Also whatever a failed backup left: the copy, the table files, a partial archive.
         shutil.rmtree(scratch, ignore_errors=True)
 
 

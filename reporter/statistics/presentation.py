@@ -95,10 +95,8 @@ REASON_LABELS = {
 }
 
 
-def about(
-    protected: Protected, organisation: str, scope: Scope, made_on: dt.date
-) -> list[tuple[str, str]]:
-    """What an export covers and how it was protected, as (what, value) lines."""
+def scope_text(scope: Scope) -> tuple[str, str, str]:
+    """What a scope covers, in words: (countries, kinds of violation, months)."""
     language = _language()
     countries = ", ".join(
         sorted(places.country_name(code, language) for code in scope.countries)
@@ -113,6 +111,14 @@ def about(
         months = _("until %(last)s", last=last)
     else:
         months = _("All months")
+    return str(countries), str(kinds), str(months)
+
+
+def about(
+    protected: Protected, organisation: str, scope: Scope, made_on: dt.date
+) -> list[tuple[str, str]]:
+    """What an export covers and how it was protected, as (what, value) lines."""
+    countries, kinds, months = scope_text(scope)
     hidden = Counter(protected.reasons[cell] for cell in protected.hidden)
     lines = [
         (_("Organisation"), organisation),
