@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from reporter.audit.models import AuditEntry
-from reporter.audit.service import audit_key, entry_hash
+from reporter.audit.service import audit_key, entry_hash, head_mac
 
 SECRET = "a fixed secret key, only for this test vector"
 
@@ -55,4 +55,10 @@ def test_an_entry_of_a_staff_member_hashes_as_in_earlier_releases() -> None:
     )
     assert entry_hash(audit_key(SECRET), b"\x02" * 32, entry).hex() == (
         "25a98d82edaf75168aeebc407b309876d8218ae6f24fe31b02d5da6ee3f821c7"
+    )
+
+
+def test_the_heads_mac_is_computed_as_in_earlier_releases() -> None:
+    assert head_mac(audit_key(SECRET), 7, b"\x03" * 32).hex() == (
+        "036f2e673a2dbfe431c25067a01ecfb8f3a058f9bd9ac047b7748552cd257696"
     )
