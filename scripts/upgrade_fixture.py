@@ -34,6 +34,9 @@ def fill_with_the_old_code(folder: Path) -> None:
     import io
 
     from PIL import Image
+    from reporter.moderation import coding
+    from reporter.moderation.service import add_note, index_new_cases, set_status
+    from sqlalchemy import select
 
     from reporter import create_app, crypto, migrate
     from reporter.accounts.models import StaffMember
@@ -42,15 +45,12 @@ def fill_with_the_old_code(folder: Path) -> None:
     from reporter.db import Base, engine_of, new_session
     from reporter.demo import build_demo, demo_password, demo_totp_secret
     from reporter.followup.service import add_reporter_message, add_staff_message, open_thread
-    from reporter.moderation import coding
-    from reporter.moderation.service import add_note, index_new_cases, set_status
     from reporter.orgs.keyring import Keyring
     from reporter.orgs.models import Organisation
     from reporter.orgs.service import open_with_recovery_key
     from reporter.reports.models import Case
     from reporter.reports.service import ReceiptSecrets, ReportContent, submit_report
     from reporter.settings import load_settings
-    from sqlalchemy import select
 
     settings = load_settings(
         environ={},
@@ -97,7 +97,9 @@ def fill_with_the_old_code(folder: Path) -> None:
     submitted = submit_report(session, content, [picture_file], secrets)
     case = session.get(Case, (submitted.report.id, brazil.id))
     assert case is not None
-    moderator = session.scalar(select(StaffMember).where(StaffMember.username == "brazil.moderator"))
+    moderator = session.scalar(
+        select(StaffMember).where(StaffMember.username == "brazil.moderator")
+    )
     assert moderator is not None
     add_staff_message(session, submitted.report, brazil, key, "UPGRADE are you safe now?")
     thread = open_thread(session, submitted.receipt, secrets)
@@ -176,7 +178,9 @@ def write_archive(folder: Path, output: Path) -> None:
     schema = json.loads((folder / "schema.json").read_text())
     metadata = sa.MetaData()
     tables = [
-        sa.Table(name, metadata, *(sa.Column(column, getattr(sa, kind)()) for column, kind in columns))
+        sa.Table(
+            name, metadata, *(sa.Column(column, getattr(sa, kind)()) for column, kind in columns)
+        )
         for name, columns in schema
     ]
     output.mkdir(parents=True, exist_ok=True)
@@ -194,7 +198,7 @@ def main() -> None:
         return
     old_python, output = sys.argv[1], Path(sys.argv[2]).resolve()
     with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (the interpreter of the old release, named by whoever runs this)
             [old_python, str(Path(__file__).resolve()), "--old-code", scratch],
             check=True,
             cwd=scratch,
