@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporter.public.language import register_language_converter
 
     register_language_converter(app, settings.languages)
-    for blueprint in _blueprints(settings):
+    for blueprint in blueprints_for(settings):
         app.register_blueprint(blueprint)
     security.protect_forms(app)
 
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _blueprints(settings: Settings) -> list[Blueprint]:
+def blueprints_for(settings: Settings) -> list[Blueprint]:
     """The blueprints of the surfaces this process serves, public surface first."""
     from reporter.admin.views import blueprint as admin
     from reporter.advocacy.views import blueprint as advocacy

@@ -18,7 +18,10 @@ from reporter.db import engine_of, new_session
 from reporter.reports.service import ReceiptSecrets
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from reporter.audit.service import Anchor, Problem
+    from reporter.orgs.models import Organisation
 
 
 def _invitation_lifetime() -> dt.timedelta:
@@ -319,6 +322,18 @@ def keys_group() -> None:
     """Organisation keys: recovery and rotation."""
 
 
+def _organisation_named(session: Session, slug: str) -> Organisation:
+    """The organisation with this slug, or the command stops saying there is none."""
+    from sqlalchemy import select
+
+    from reporter.orgs.models import Organisation
+
+    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        raise click.ClickException(f"no organisation {slug!r}")
+    return org
+
+
 @keys_group.command("recover")
 @click.argument("organisation")
 @click.option(
@@ -337,14 +352,12 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
     from reporter.accounts.models import NETWORK_ADMIN, ORG_ADMIN, StaffMember
     from reporter.accounts.service import AccountError, create_invitation, reset_access
     from reporter.audit.service import audit_key, record
-    from reporter.orgs.models import NETWORK, Organisation
+    from reporter.orgs.models import NETWORK
     from reporter.orgs.service import open_advocacy_key_with_recovery_key, open_with_recovery_key
 
     session = new_session()
     try:
-        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
-        if org is None:
-            raise click.ClickException(f"no organisation {organisation!r}")
+        org = _organisation_named(session, organisation)
         try:
             private_key = open_with_recovery_key(session, org, recovery_key)
             advocacy_key = open_advocacy_key_with_recovery_key(session, org, recovery_key)
@@ -400,17 +413,13 @@ def keys_recover(organisation: str, admin_username: str, url: str, recovery_key:
 def keys_confirm(organisation: str, recovery_key: str) -> None:
     """Show that the recovery key is written down and kept safe, by typing it back: if it opens
     the organisation's keys, the day is recorded (`reporter check` asks for it)."""
-    from sqlalchemy import select
 
     from reporter.audit.service import audit_key, record
-    from reporter.orgs.models import Organisation
     from reporter.orgs.service import confirm_recovery_key
 
     session = new_session()
     try:
-        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
-        if org is None:
-            raise click.ClickException(f"no organisation {organisation!r}")
+        org = _organisation_named(session, organisation)
         try:
             confirm_recovery_key(session, org, recovery_key, dt.date.today())
         except (crypto.DecryptionFailed, crypto.InvalidRecoveryKeyFormat) as error:
@@ -545,11 +554,9 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
     """Replace an organisation's keypair and reseal every report to it, then replace its advocacy
     key and encrypt the statistics again. Safe to interrupt: run it again to carry on where it
     stopped."""
-    from sqlalchemy import select
 
     from reporter.audit.service import audit_key, record
     from reporter.orgs import rotation
-    from reporter.orgs.models import Organisation
     from reporter.orgs.service import (
         OrganisationError,
         open_advocacy_key_with_recovery_key,
@@ -558,9 +565,7 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
 
     session = new_session()
     try:
-        org = session.scalar(select(Organisation).where(Organisation.slug == organisation))
-        if org is None:
-            raise click.ClickException(f"no organisation {organisation!r}")
+        org = _organisation_named(session, organisation)
         try:
             current = open_with_recovery_key(session, org, recovery_key)
             advocacy = open_advocacy_key_with_recovery_key(session, org, recovery_key)

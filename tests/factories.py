@@ -198,3 +198,24 @@ def code_statistics(db: Session, network: Any) -> None:
     )
     coding.save_act(db, made.case, keyring, lone)
     db.commit()
+
+
+def act_form(**overrides: object) -> dict[str, object]:
+    """The fields of the coding form for one act, as a moderator fills them in."""
+    fields: dict[str, object] = {
+        "violation_type": "extortion_bribe",
+        "year": "2025",
+        "month": "3",
+        "day": "",
+        "date_precision": "month",
+        "country": "BR",
+        "region": "BR-SP",
+        "location_type": "street_public",
+        "perpetrators": ["police"],
+        "populations": ["sex_worker", "migrant"],
+        "violation_status": "verified",
+        "sought_protection": "no",
+        "reasons_not": ["fear_of_reprisal"],
+    }
+    fields.update(overrides)
+    return fields

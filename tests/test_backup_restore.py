@@ -85,6 +85,27 @@ def _opened_cases(app: Flask, network: Network) -> list[Any]:
         session.close()
 
 
+def _what_staff_read(views: list[Any]) -> list[tuple[Any, ...]]:
+    return [(v.content, v.notes, v.messages, v.acts, v.story) for v in views]
+
+
+def _receipt_opens(app: Flask, receipt: str) -> bool:
+    client = app.test_client()
+    opened = client.post(
+        "/en/followup", data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": receipt}
+    )
+    return opened.status_code == 200
+
+
+def _backed_up(app_factory: Any, network: Network, tmp_path: Path) -> tuple[Flask, str, Path]:
+    """An instance filled by `_fill`, its receipt, and a backup of it."""
+    source = app_factory()
+    receipt = _fill(source, network)
+    archive = tmp_path / "reporter.tar"
+    assert source.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    return source, receipt, archive
+
+
 def _decoded(archive: Path) -> bytes:
     """Every value in the backup as the database held it (binary values decoded)."""
     values: list[bytes] = []
@@ -132,18 +153,12 @@ def test_a_backup_comes_back_whole_in_an_empty_instance(
     expected["audit_head"] = 1
     assert _rows(target) == expected
     after = _opened_cases(target, network)
-    assert [(v.content, v.notes, v.messages, v.acts, v.story) for v in after] == [
-        (v.content, v.notes, v.messages, v.acts, v.story) for v in before
-    ]
+    assert _what_staff_read(after) == _what_staff_read(before)
     assert any(v.content and v.content.narrative == CANARIES[0] for v in after)
 
     # The reporter's receipt still opens the report; the moderator still logs in; numbered rows
     # go on after the restored ones.
-    client = target.test_client()
-    opened = client.post(
-        "/en/followup", data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": receipt}
-    )
-    assert opened.status_code == 200
+    assert _receipt_opens(target, receipt)
     staff = target.test_client()
     assert login(staff, "moderator.br").headers["Location"].endswith("/staff/")
     session = new_session(target)
@@ -158,10 +173,7 @@ def test_a_backup_comes_back_whole_in_an_empty_instance(
 def test_a_damaged_backup_is_refused_before_anything_is_written(
     app_factory: Any, network: Network, tmp_path: Path, empty_database: str
 ) -> None:
-    source = app_factory()
-    _fill(source, network)
-    archive = tmp_path / "reporter.tar"
-    assert source.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    _source, _receipt, archive = _backed_up(app_factory, network, tmp_path)
     data = bytearray(archive.read_bytes())
     # Change one character inside the reports' table file.
     with tarfile.open(archive) as tar:
@@ -187,10 +199,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(
 def test_other_secrets_or_a_database_with_data_are_refused(
     app_factory: Any, network: Network, tmp_path: Path, empty_database: str
 ) -> None:
-    source = app_factory()
-    _fill(source, network)
-    archive = tmp_path / "reporter.tar"
-    assert source.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    source, _receipt, archive = _backed_up(app_factory, network, tmp_path)
     again = source.test_cli_runner().invoke(args=["backup", str(archive)])
     assert again.exit_code != 0 and "exists already" in again.output
 
@@ -279,22 +288,13 @@ def test_a_backup_restores_into_the_other_kind_of_database(
     app_factory: Any, network: Network, tmp_path: Path, other_kind_of_database: str
 ) -> None:
     """A network that starts on SQLite moves to PostgreSQL through a backup (and back)."""
-    source = app_factory()
-    receipt = _fill(source, network)
+    source, receipt, archive = _backed_up(app_factory, network, tmp_path)
     before = _opened_cases(source, network)
-    archive = tmp_path / "reporter.tar"
-    assert source.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
     target = app_factory(database_url=other_kind_of_database)
     assert engine_of(target).dialect.name != engine_of(source).dialect.name
     result = target.test_cli_runner().invoke(args=["restore", str(archive)])
     assert result.exit_code == 0, result.output
     after = _opened_cases(target, network)
-    assert [(v.content, v.notes, v.messages, v.acts, v.story) for v in after] == [
-        (v.content, v.notes, v.messages, v.acts, v.story) for v in before
-    ]
-    client = target.test_client()
-    opened = client.post(
-        "/en/followup", data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": receipt}
-    )
-    assert opened.status_code == 200
+    assert _what_staff_read(after) == _what_staff_read(before)
+    assert _receipt_opens(target, receipt)
     engine_of(target).dispose()

@@ -16,6 +16,7 @@ from reporter.reports.models import Case, Report
 from reporter.statistics.models import StatContribution
 from reporter.statistics.service import open_contribution
 from tests.conftest import Network, csrf_token, receipt_of, submit
+from tests.factories import act_form
 from tests.staff import ADVOCACY_KEYS, form_token, login, make_member
 
 
@@ -25,26 +26,6 @@ def moderator(app: Flask, network: Network) -> FlaskClient:
     client = app.test_client()
     assert login(client, "mod").status_code == 302
     return client
-
-
-def _act(**overrides: object) -> dict[str, object]:
-    fields: dict[str, object] = {
-        "violation_type": "extortion_bribe",
-        "year": "2025",
-        "month": "3",
-        "day": "",
-        "date_precision": "month",
-        "country": "BR",
-        "region": "BR-SP",
-        "location_type": "street_public",
-        "perpetrators": ["police"],
-        "populations": ["sex_worker", "migrant"],
-        "violation_status": "verified",
-        "sought_protection": "no",
-        "reasons_not": ["fear_of_reprisal"],
-    }
-    fields.update(overrides)
-    return fields
 
 
 def _counts(db: Session) -> list[tuple[object, ...]]:
@@ -86,7 +67,7 @@ def test_coding_adds_edits_and_removes_counts(
     submit(app.test_client(), count_in_statistics="y")
     case_id = _case_id(db)
     url = f"/staff/cases/{case_id}/acts/new"
-    response = moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act()})
+    response = moderator.post(url, data={"csrf_token": form_token(moderator, url), **act_form()})
     assert response.status_code == 302
     assert _counts(db) == [
         ("BR", "BR-SP", "2025-03", "extortion_bribe", "police", "migrant", 1, 0),
@@ -98,7 +79,7 @@ def test_coding_adds_edits_and_removes_counts(
         edit,
         data={
             "csrf_token": form_token(moderator, edit),
-            **_act(violation_type="illegal_search_raid", populations=[]),
+            **act_form(violation_type="illegal_search_raid", populations=[]),
         },
     )
     assert _counts(db) == [("BR", "BR-SP", "2025-03", "illegal_search_raid", "police", "", 1, 1)]
@@ -115,7 +96,9 @@ def test_not_a_violation_and_no_consent_are_not_counted(
     submit(app.test_client(), count_in_statistics="y", narrative="consent")
     for report in db.scalars(select(Report)):
         url = f"/staff/cases/{report.id}/acts/new"
-        response = moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act()})
+        response = moderator.post(
+            url, data={"csrf_token": form_token(moderator, url), **act_form()}
+        )
         assert response.status_code == 302
     assert len(_counts(db)) == 2  # only the report with consent counts (two populations)
     consenting = next(
@@ -127,7 +110,7 @@ def test_not_a_violation_and_no_consent_are_not_counted(
         edit,
         data={
             "csrf_token": form_token(moderator, edit),
-            **_act(violation_status="not_a_violation"),
+            **act_form(violation_status="not_a_violation"),
         },
     )
     assert _counts(db) == []
@@ -140,7 +123,7 @@ def test_spam_and_withdrawal_take_the_counts_out(
     receipt = receipt_of(submit(public, count_in_statistics="y"))
     case_id = _case_id(db)
     url = f"/staff/cases/{case_id}/acts/new"
-    moderator.post(url, data={"csrf_token": form_token(moderator, url), **_act(populations=[])})
+    moderator.post(url, data={"csrf_token": form_token(moderator, url), **act_form(populations=[])})
     assert len(_counts(db)) == 1
 
     token = form_token(moderator, f"/staff/cases/{case_id}")
@@ -175,7 +158,8 @@ def test_region_must_belong_to_the_country(
     submit(app.test_client())
     url = f"/staff/cases/{_case_id(db)}/acts/new"
     response = moderator.post(
-        url, data={"csrf_token": form_token(moderator, url), **_act(country="CO", region="BR-SP")}
+        url,
+        data={"csrf_token": form_token(moderator, url), **act_form(country="CO", region="BR-SP")},
     )
     assert response.status_code == 400
     assert db.scalars(select(CaseAct)).all() == []
@@ -201,7 +185,7 @@ def test_coding_is_encrypted_at_rest(
         url,
         data={
             "csrf_token": form_token(moderator, url),
-            **_act(violation_type="forced_labour", region="BR-AM"),
+            **act_form(violation_type="forced_labour", region="BR-AM"),
         },
     )
     assert db.scalars(select(CaseAct)).one()
@@ -220,7 +204,7 @@ def test_statistics_are_encrypted_at_rest(
         url,
         data={
             "csrf_token": form_token(moderator, url),
-            **_act(violation_type="forced_labour", region="BR-AM", populations=["migrant"]),
+            **act_form(violation_type="forced_labour", region="BR-AM", populations=["migrant"]),
         },
     )
     counted = [row for row in _counts(db) if row[3] == "forced_labour"]

@@ -34,6 +34,7 @@ from reporter.orgs.models import NATIONAL
 from reporter.orgs.service import create_organisation
 from reporter.settings import load_settings
 from tests.conftest import FAST, empty_postgres_database, postgres_server_or_skip, report_fields
+from tests.factories import act_form
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -316,21 +317,7 @@ def test_a_reporter_and_a_moderator_work_across_two_app_servers(deployment: Depl
     assert "TWOSERVERS the officer took my syringes" in case.text
     assert "I am safe now" in case.text
     act_url = f"{case_url.group(1)}/acts/new"
-    act = {
-        "violation_type": "confiscation_supplies",
-        "year": "2025",
-        "month": "3",
-        "day": "",
-        "date_precision": "month",
-        "country": "BR",
-        "region": "BR-SP",
-        "location_type": "street_public",
-        "perpetrators": ["police"],
-        "populations": ["person_who_uses_drugs"],
-        "violation_status": "verified",
-        "sought_protection": "no",
-        "reasons_not": ["fear_of_reprisal"],
-    }
+    act = act_form(violation_type="confiscation_supplies", populations=["person_who_uses_drugs"])
     coded = staff.post(
         act_url, data=_form_data({**act, "csrf_token": _token(staff.get(act_url).text)})
     )

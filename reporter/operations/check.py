@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from reporter import blueprints_for
 from reporter.accounts.models import StaffMember
 from reporter.demo import NETWORK_SLUG, ORGANISATIONS, STAFF
 from reporter.migrate import current_revision, head_revision
@@ -39,21 +40,6 @@ MIN_SECRET_CHARS = 32
 KNOWN_WEAK_SECRETS = frozenset(
     {"dev", "development", "secret", "changeme", "change-me", "change_me", "test", "testing"}
 )
-# Blueprints of the staff surface (reporter/__init__.py `_blueprints`).
-STAFF_BLUEPRINTS = frozenset(
-    {
-        "staff",
-        "staff_host",
-        "queue",
-        "cases",
-        "casework",
-        "coding",
-        "admin",
-        "statistics",
-        "advocacy",
-    }
-)
-PUBLIC_BLUEPRINTS = frozenset({"root", "pages", "reports", "followup"})
 
 
 @dataclass(frozen=True)
@@ -216,25 +202,29 @@ def _gunicorn(
         )
 
 
+# What a split process must not serve, by its surface: the other surface's routes.
+_FOREIGN = {"public": ("staff", "staff routes"), "staff": ("public", "the reporter's routes")}
+
+
 def _routes(app: Flask, settings: Settings) -> Iterator[Finding]:
-    served = {
-        (rule.rule, rule.endpoint.split(".", 1)[0] if "." in rule.endpoint else "")
+    if settings.surfaces not in _FOREIGN:
+        return
+    other, what = _FOREIGN[settings.surfaces]
+
+    def names(surfaces: str) -> set[str]:
+        return {blueprint.name for blueprint in blueprints_for(settings.replace(surfaces=surfaces))}
+
+    foreign = names(other) - names(settings.surfaces)
+    leaks = sorted(
+        rule.rule
         for rule in app.url_map.iter_rules()
-    }
-    if settings.surfaces == "public":
-        leaks = sorted(
-            path
-            for path, blueprint in served
-            if blueprint in STAFF_BLUEPRINTS or path.startswith("/staff")
+        if rule.endpoint.partition(".")[0] in foreign
+        or (settings.surfaces == "public" and rule.rule.startswith("/staff"))
+    )
+    if leaks:
+        yield Finding(
+            ERROR, f"the {settings.surfaces} surface serves {what}: {', '.join(leaks[:5])}"
         )
-        if leaks:
-            yield Finding(ERROR, f"the public surface serves staff routes: {', '.join(leaks[:5])}")
-    if settings.surfaces == "staff":
-        leaks = sorted(path for path, blueprint in served if blueprint in PUBLIC_BLUEPRINTS)
-        if leaks:
-            yield Finding(
-                ERROR, f"the staff surface serves the reporter's routes: {', '.join(leaks[:5])}"
-            )
 
 
 def _schema(engine: Engine) -> Iterator[Finding]:
