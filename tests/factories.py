@@ -177,8 +177,9 @@ def make_story(
 
 
 def code_statistics(db: Session, network: Any) -> None:
-    """Statistics worth a page: 24 acts of extortion by the police, in Brazil and Colombia over
-    March and April 2025, and one act of forced labour in Brazil (too few to show). Commits."""
+    """Statistics worth a page: 24 acts of extortion by the police, in Brazil (São Paulo) and
+    Colombia (no region said) over March and April 2025, and one act of forced labour in Brazil
+    (too few to show). Commits."""
     key = network.key(network.brazil)
     keyring = keyring_of(network.brazil, key)
     for number in range(24):
@@ -189,6 +190,7 @@ def code_statistics(db: Session, network: Any) -> None:
             month=3 + number % 2,
             date_precision="month",
             country="BR" if number % 2 else "CO",
+            region="BR-SP" if number % 2 else "",
             perpetrators=["police"],
         )
         coding.save_act(db, made.case, keyring, act)

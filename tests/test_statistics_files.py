@@ -78,10 +78,11 @@ def test_the_spreadsheet_holds_the_same_numbers_as_the_json_in_the_language_aske
     assert about.title == about_heading[:31]
     facts = {row[0]: row[1] for row in about.iter_rows(values_only=True)}
     assert facts[organisation] == "Rede Brasil" and facts[smallest] == "10"
-    headings = [presentation.HEADINGS[name] for name in ("country", "month", "perpetrator")]
+    names = ("country", "region", "month", "perpetrator")
+    headings = [presentation.HEADINGS[name] for name in names]
     assert [sheet.title for sheet in sheets] == [h[:31].strip() for h in _in(app, "es", *headings)]
     from_sheets: dict[tuple[str, str, str], int | None] = {}
-    for name, sheet in zip(("country", "month", "perpetrator"), sheets, strict=True):
+    for name, sheet in zip(names, sheets, strict=True):
         rows = list(sheet.iter_rows())
         keys = [cell.value or "" for cell in rows[1][2:]]
         for row in rows[2:]:
@@ -187,12 +188,17 @@ def test_the_charts_say_every_value_in_words_and_show_nothing_hidden(
     charts = re.findall(
         r'<img class="chart" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', page
     )
-    # Kinds of violation, by country, by month (the perpetrators: one column, no table).
-    assert len(charts) == 3
+    # Kinds of violation, by country, by region, by month (the perpetrators: one column, no
+    # table).
+    assert len(charts) == 4
     alternatives = [alt for _, alt in charts]
     # Brazil's total would give away its one act of forced labour: hidden, it draws no bar.
     assert "Bar chart, Acts by country. Colombia: 12; Brazil: x." in alternatives
     assert "Bar chart, Acts by month. Mar 2025: x; Apr 2025: 12." in alternatives
+    assert (
+        "Bar chart, Acts by region. Colombia: other regions, or none said: 12; "
+        "Brazil: other regions, or none said: x; São Paulo (Brazil): x." in alternatives
+    )
     kinds = next(alt for alt in alternatives if "kind of violation" in alt)
     assert "Police demanded money, drugs or favours: 24" in kinds
     assert "Forced work while held: x" in kinds

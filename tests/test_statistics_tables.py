@@ -3,12 +3,15 @@ how many reports make it up, and the disclosure control applied to what comes ou
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from reporter.coding import service as coding
+from reporter.statistics import ledger
 from reporter.statistics.disclosure import TOTAL, audit, protect
 from reporter.statistics.service import contributions
-from reporter.statistics.tables import Scope, build
+from reporter.statistics.tables import Scope, build, build_many
 from tests.conftest import Network
 from tests.factories import make_report
 from tests.staff import advocacy_keys_of, keyring_of
@@ -119,3 +122,60 @@ def test_small_real_counts_never_come_out(network: Network, db: Session) -> None
             assert protected.shown(index, "forced_labour", column) is None
     assert audit(tables, protected.hidden, 10, protected.primary) == []
     assert protected.shown(0, "extortion_bribe", TOTAL) == 30
+
+
+def test_regions_too_small_are_merged_into_their_country(network: Network, db: Session) -> None:
+    """São Paulo and Antioquia have enough acts to stand apart; Rio de Janeiro's two acts and
+    the acts with no region said lie in Brazil's column, each report counted there once."""
+    for _ in range(12):
+        _code(db, network, [_act("extortion_bribe", 3, country="BR", region="BR-SP")])
+        _code(db, network, [_act("extortion_bribe", 3, country="CO", region="CO-ANT")])
+    _code(
+        db,
+        network,
+        [
+            _act("extortion_bribe", 3, country="BR", region="BR-RJ"),
+            _act("extortion_bribe", 4, country="BR"),
+        ],
+    )
+    _code(db, network, [_act("extortion_bribe", 4, country="BR", region="BR-RJ")])
+    _code(db, network, [_act("extortion_bribe", 4, country="BR")])
+    opened = list(contributions(db, network.brazil, advocacy_keys_of(network.brazil)))
+    tables = build(opened, Scope(), threshold=10)
+    assert [table.name for table in tables] == ["country", "region", "month"]
+    country, region, _month = tables
+    assert region.columns == ["BR", "BR-SP", "CO-ANT"]
+    # Every kind of violation together: a one-way table.
+    assert region.rows == []
+    assert region.cells == {(TOTAL, "BR"): 4, (TOTAL, "BR-SP"): 12, (TOTAL, "CO-ANT"): 12}
+    assert region.reports == {(TOTAL, "BR"): 3, (TOTAL, "BR-SP"): 12, (TOTAL, "CO-ANT"): 12}
+    assert region.refines == "country"
+    assert region.parents == {"BR": "BR", "BR-SP": "BR", "CO-ANT": "CO"}
+    # Every country is the sum of its regions.
+    assert country.cells == {("extortion_bribe", "BR"): 16, ("extortion_bribe", "CO"): 12}
+    # A higher threshold merges São Paulo and Antioquia too: the table would repeat the
+    # countries, so it is left out.
+    assert "region" not in [table.name for table in build(opened, Scope(), threshold=13)]
+    # An earlier export is counted again with the regions it showed, whatever the threshold.
+    exports, _fine = build_many(opened, [Scope(), Scope()], 13, [None, frozenset({"BR-SP"})])
+    assert [table.name for table in exports[1]] == ["country", "region", "month"]
+    assert exports[1][1].columns == ["BR", "BR-SP", "CO"]
+    assert exports[1][1].cells[(TOTAL, "CO")] == 12
+
+
+def test_the_ledger_remembers_the_regions_an_export_showed(network: Network, db: Session) -> None:
+    for _ in range(12):
+        _code(db, network, [_act("extortion_bribe", 3, country="BR", region="BR-SP")])
+        _code(db, network, [_act("extortion_bribe", 4, country="CO")])
+    keys = advocacy_keys_of(network.brazil)
+    first = ledger.protected_export(db, network.brazil, keys, Scope(), 10)
+    assert ledger.shown_regions(first) == {"BR-SP"}
+    assert ledger.remember(db, network.brazil, keys, Scope(), first, dt.date(2026, 1, 5))
+    (release,) = ledger.releases(db, network.brazil, keys)
+    assert release.regions == {"BR-SP"}
+    # More acts in Rio later do not change what the earlier export is checked as.
+    for _ in range(12):
+        _code(db, network, [_act("extortion_bribe", 5, country="BR", region="BR-RJ")])
+    later = ledger.protected_export(db, network.brazil, keys, Scope(last_month="2025-05"), 10)
+    assert later.checked_with == 1
+    assert ledger.shown_regions(later) == {"BR-SP", "BR-RJ"}

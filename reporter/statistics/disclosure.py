@@ -70,7 +70,10 @@ class Table:
     count the same things, so their row totals (and grand totals) are equal. A table that `covers`
     another link counts pairs of those things with its columns (an act and each perpetrator it
     names), each thing at least once and at most once per column: its row totals lie between the
-    other's and that many times the other's."""
+    other's and that many times the other's. A table that `refines` another splits its columns:
+    `parents[column]` is the other's column that this one is part of (a region's country), and
+    in every row they share the parts add up to it. A table with no rows is one-way: its cells
+    are its totals, `cells[(TOTAL, column)]`, each made up by `reports[(TOTAL, column)]`."""
 
     name: str
     rows: list[str]
@@ -80,8 +83,12 @@ class Table:
     link: str = ""
     covers: str = ""
     protect_zeros: bool = False
+    refines: str = ""
+    parents: dict[str, str] = field(default_factory=dict)
 
     def value(self, row: str, column: str) -> int:
+        if not self.rows and row == TOTAL and column != TOTAL:
+            return self.cells.get((TOTAL, column), 0)
         if row == TOTAL and column == TOTAL:
             return sum(self.cells.values())
         if row == TOTAL:
@@ -92,6 +99,8 @@ class Table:
 
     def report_count(self, row: str, column: str) -> int | None:
         """How many reports make up a cell; None for totals (they are checked by their value)."""
+        if not self.rows and row == TOTAL and column != TOTAL:
+            return self.reports.get((TOTAL, column), 0)
         if row == TOTAL or column == TOTAL:
             return None
         return self.reports.get((row, column), 0)
@@ -146,14 +155,22 @@ def _primary(tables: Sequence[Table], threshold: int) -> dict[Cell, str]:
 
 
 def _with_linked_totals(tables: Sequence[Table], hidden: set[Cell]) -> set[Cell]:
-    """A row total (or grand total) hidden in one table is hidden in every table linked to it."""
+    """A row total (or grand total) hidden in one table is hidden in every table linked to it;
+    a grand total, in every table that splits it or that it splits (a region table's)."""
     linked = set(hidden)
-    for index, row, column in hidden:
-        if column != TOTAL or not tables[index].link:
+    waiting = list(hidden)
+    while waiting:
+        index, row, column = waiting.pop()
+        if column != TOTAL:
             continue
         for other, table in enumerate(tables):
-            if table.link == tables[index].link:
-                linked.add((other, row, TOTAL))
+            same_link = bool(table.link) and table.link == tables[index].link
+            split = row == TOTAL and tables[index].name in (table.refines, table.name)
+            splits = row == TOTAL and table.name == tables[index].refines
+            cell = (other, row, TOTAL)
+            if (same_link or split or splits) and cell not in linked:
+                linked.add(cell)
+                waiting.append(cell)
     return linked
 
 
@@ -189,7 +206,7 @@ class _Model:
         for t, table in enumerate(tables):
             for row in [*table.rows, TOTAL]:
                 self._sum_equals([(t, row, column) for column in table.columns], (t, row, TOTAL))
-            for column in [*table.columns, TOTAL]:
+            for column in [*table.columns, TOTAL] if table.rows else []:
                 self._sum_equals([(t, row, column) for row in table.rows], (t, TOTAL, column))
         by_link: dict[str, list[int]] = {}
         for t, table in enumerate(tables):
@@ -207,6 +224,18 @@ class _Model:
                     if (counted, row, TOTAL) not in self.index:
                         continue
                     self._between((t, row, TOTAL), (counted, row, TOTAL), float(len(table.columns)))
+        for t, table in enumerate(tables):
+            for u, whole in enumerate(tables):
+                if table.refines != whole.name:
+                    continue
+                for row in [*(row for row in table.rows if row in whole.rows), TOTAL]:
+                    for parent in whole.columns:
+                        parts = [
+                            (t, row, column)
+                            for column in table.columns
+                            if table.parents.get(column) == parent
+                        ]
+                        self._sum_equals(parts, (u, row, parent))
 
     def _sum_equals(self, parts: list[Cell], total: Cell) -> None:
         columns = [self.index[cell] for cell in parts] + [self.index[total]]
@@ -300,6 +329,44 @@ def _partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cel
         found.add((t, TOTAL, column))
     elif in_column:
         found.add(min(in_column, key=value))
+    return found | _split_partners(tables, hidden, cell)
+
+
+def _split_partners(tables: Sequence[Table], hidden: set[Cell], cell: Cell) -> set[Cell]:
+    """Beside a hidden cell of a table that splits another (a region), the smallest visible part
+    of the same whole in its row (another region of its country), else the whole itself; beside a
+    hidden cell that another table splits (a country), its smallest visible part: else the parts
+    would add up to it."""
+    t, row, column = cell
+    table = tables[t]
+    found: set[Cell] = set()
+    if column == TOTAL:
+        return found
+    whole_row = row if row in table.rows else TOTAL
+
+    def smallest(candidates: list[Cell]) -> Cell:
+        return min(candidates, key=lambda other: (tables[other[0]].value(*other[1:]), other))
+
+    for u, other in enumerate(tables):
+        if table.refines == other.name:
+            parent = table.parents.get(column)
+            siblings = [
+                (t, row, c)
+                for c in table.columns
+                if c != column and table.parents.get(c) == parent and (t, row, c) not in hidden
+            ]
+            if siblings:
+                found.add(smallest(siblings))
+            elif (u, whole_row, parent) not in hidden and parent in other.columns:
+                found.add((u, whole_row, str(parent)))
+        elif other.refines == table.name and (row == TOTAL or row in other.rows):
+            parts = [
+                (u, row, c)
+                for c in other.columns
+                if other.parents.get(c) == column and (u, row, c) not in hidden
+            ]
+            if parts:
+                found.add(smallest(parts))
     return found
 
 
@@ -458,7 +525,9 @@ def _counterparts(
 ) -> set[Cell]:
     """The new export's cells to hide when an earlier export's cell, or a piece, of table `name`
     at (row, column) is too easy to narrow: the same cell if shown, else the smallest shown
-    cell of its row, else of its column."""
+    cell of its row, else of its column. A merged region column's piece is named "CO:…": its
+    cell is the country's column."""
+    column = column.split(":")[0]
     for t, table in enumerate(tables):
         if table.name != name:
             continue

@@ -37,12 +37,14 @@ from reporter.statistics.tables import Scope
 # The second dimension of each table, as the files name it.
 DIMENSION = {
     "country": "country",
+    "region": "region",
     "month": "month",
     "perpetrator": "perpetrator_type",
     "population": "population",
 }
 COUNTS = {
     "country": "acts",
+    "region": "acts (a country's code: its regions too small to show apart, and no region said)",
     "month": "acts",
     "perpetrator": "acts naming each perpetrator type (an act naming two counts under both)",
     "population": "acts naming each population (an act naming two counts under both)",

@@ -30,18 +30,20 @@ from reporter.orgs.models import Organisation
 from reporter.statistics.disclosure import Earlier, Protected, protect
 from reporter.statistics.models import StatisticsRelease
 from reporter.statistics.service import Cell, contributions
-from reporter.statistics.tables import Scope, atoms, build_many
+from reporter.statistics.tables import REGION_TABLE, Scope, atoms, build_many
 
 
 @dataclass(frozen=True)
 class Release:
     """A remembered export: what it covered, the cells it hid (table name, row, column), its
-    threshold and the day it was made."""
+    threshold, the day it was made and the regions it showed apart from their country (none
+    before the region table)."""
 
     scope: Scope
     hidden: frozenset[tuple[str, str, str]]
     threshold: int
     made_on: dt.date
+    regions: frozenset[str] = frozenset()
 
 
 def _encode(release: Release) -> bytes:
@@ -54,6 +56,7 @@ def _encode(release: Release) -> bytes:
             "hidden": sorted(release.hidden),
             "threshold": release.threshold,
             "made_on": release.made_on.isoformat(),
+            "regions": sorted(release.regions),
         }
     ).encode()
 
@@ -70,6 +73,7 @@ def _decode(data: bytes) -> Release:
         hidden=frozenset((name, row, column) for name, row, column in fields["hidden"]),
         threshold=int(fields["threshold"]),
         made_on=dt.date.fromisoformat(fields["made_on"]),
+        regions=frozenset(fields.get("regions", [])),
     )
 
 
@@ -111,7 +115,10 @@ def protected_export(
     ]
     source = opened if opened is not None else contributions(session, organisation, advocacy_keys)
     scopes = [scope, *(release.scope for release in earlier)]
-    exports, fine = build_many(source, scopes)
+    # An earlier export is counted again as it was published: with the regions it showed apart.
+    exports, fine = build_many(
+        source, scopes, threshold, [None, *(release.regions for release in earlier)]
+    )
     if not earlier:
         return protect(exports[0], threshold)
     return protect(
@@ -122,6 +129,17 @@ def protected_export(
             for tables, release in zip(exports[1:], earlier, strict=True)
         ],
         atoms(scopes, exports, fine),
+    )
+
+
+def shown_regions(protected: Protected) -> frozenset[str]:
+    """The regions an export shows apart from their country."""
+    return frozenset(
+        column
+        for table in protected.tables
+        if table.name == REGION_TABLE
+        for column, country in table.parents.items()
+        if column != country
     )
 
 
@@ -138,14 +156,15 @@ def remember(
     hidden = frozenset(
         (protected.tables[t].name, row, column) for t, row, column in protected.hidden
     )
+    regions = shown_regions(protected)
     for release in releases(session, organisation, advocacy_keys):
-        if release.scope == scope and release.hidden == hidden:
+        if release.scope == scope and release.hidden == hidden and release.regions == regions:
             return False
     version = organisation.advocacy_key_version
     row = StatisticsRelease(id=uuid.uuid4(), organisation_id=organisation.id, key_version=version)
     row.data = crypto.encrypt_record(
         advocacy_keys[version],
-        _encode(Release(scope, hidden, protected.threshold, made_on)),
+        _encode(Release(scope, hidden, protected.threshold, made_on, regions)),
         contexts.statistics_release(organisation.id, row.id),
     )
     session.add(row)

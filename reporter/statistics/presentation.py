@@ -24,13 +24,14 @@ from reporter.statistics.disclosure import (
     WHOLE_GROUP,
     Protected,
 )
-from reporter.statistics.tables import Scope
+from reporter.statistics.tables import REGION_TABLE, Scope
 from reporter.templating import month_label
 from reporter.vocabulary import places
 
 HIDDEN_MARK = "x"
 HEADINGS = {
     "country": _l("Acts by country"),
+    "region": _l("Acts by region"),
     "month": _l("Acts by month"),
     "perpetrator": _l("Acts by who did it"),
     "population": _l("Acts by who it happened to"),
@@ -38,6 +39,8 @@ HEADINGS = {
 KINDS_HEADING = _l("Acts by kind of violation")
 ABOUT_HEADING = _l("About these numbers")
 WHAT_HAPPENED = _l("What happened")
+PLACE = _l("Where")
+ACTS = _l("Acts")
 
 
 def _language() -> str:
@@ -52,6 +55,8 @@ def column_label(table_name: str, value: str) -> str:
         return str(_("Total"))
     if table_name == "country":
         return places.country_name(value, _language())
+    if table_name == REGION_TABLE:
+        return region_column_label(value)
     if table_name == "month":
         return month_label(value) or str(_("Not known"))
     if table_name == "perpetrator":
@@ -59,6 +64,17 @@ def column_label(table_name: str, value: str) -> str:
     if not value:
         return str(_("Not said"))
     return str(labels.POPULATION_LABELS.get(value, value))
+
+
+def region_column_label(value: str) -> str:
+    """A region by name with its country; a country's code: the rest of that country."""
+    language = _language()
+    country = value.split("-")[0]
+    country_name = places.country_name(country, language)
+    if value == country:
+        return str(_("%(country)s: other regions, or none said", country=country_name))
+    region = dict(places.regions(country, language)).get(value, value)
+    return str(_("%(region)s (%(country)s)", region=region, country=country_name))
 
 
 def row_label(value: str) -> str:

@@ -6,6 +6,13 @@ once), so their totals are linked; by perpetrator counts (act, perpetrator) pair
 up each cell, which the disclosure control needs (`statistics/disclosure.py`). A table with a
 single column is left out: it would repeat the row totals.
 
+A fifth table counts acts by first-level region, every kind of violation together (a table of
+violation types by region would be mostly small cells, each close to one event): a region with
+fewer acts in the export than the threshold is merged into its country's column, which also
+holds the acts whose region was not said; the table is left out when no region is big enough
+to stand alone. Its columns add up to the country table's totals (`Table.refines`), which the
+disclosure control knows.
+
 Several exports can be built in one pass (`build_many`), with the finest counts they share, from
 which `atoms` finds the pieces that the disclosure control audits them over together (an export
 and the earlier ones of overlapping scope).
@@ -17,11 +24,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reporter.statistics.disclosure import TOTAL, Atoms, JointCell, Piece, Table
+from reporter.statistics.disclosure import (
+    DEFAULT_THRESHOLD,
+    TOTAL,
+    Atoms,
+    JointCell,
+    Piece,
+    Table,
+)
 from reporter.statistics.service import ACTS, BY_PERPETRATOR, BY_POPULATION, Cell
 
 # Positions in a cell: (country, region, year-month, violation, perpetrator, population, measure).
-_COUNTRY, _MONTH, _VIOLATION, _PERPETRATOR, _POPULATION, _MEASURE = 0, 2, 3, 4, 5, 6
+_COUNTRY, _REGION, _MONTH, _VIOLATION, _PERPETRATOR, _POPULATION, _MEASURE = range(7)
+REGION_TABLE = "region"
 
 
 @dataclass(frozen=True)
@@ -68,44 +83,126 @@ def _months_meet(one: Scope, other: Scope) -> bool:
 # (table name, measure counted, column position, link, covers, protect zeros)
 _LAYOUT = (
     ("country", ACTS, _COUNTRY, "acts", "", False),
+    (REGION_TABLE, ACTS, _REGION, "acts", "", False),
     ("month", ACTS, _MONTH, "acts", "", False),
     ("perpetrator", BY_PERPETRATOR, _PERPETRATOR, "perpetrator_pairs", "acts", False),
     ("population", BY_POPULATION, _POPULATION, "population_pairs", "acts", True),
 )
 
 
-def build(contributions: Iterable[Counter[Cell]], scope: Scope) -> list[Table]:
-    """The four tables of an export, from each counted case's contribution, within the scope."""
-    exports, _fine = build_many(contributions, [scope])
+def build(
+    contributions: Iterable[Counter[Cell]], scope: Scope, threshold: int = DEFAULT_THRESHOLD
+) -> list[Table]:
+    """The tables of an export, from each counted case's contribution, within the scope; regions
+    with fewer acts than the threshold merged into their country."""
+    exports, _fine = build_many(contributions, [scope], threshold)
     return exports[0]
 
 
 # The finest counts: (measure, violation, country, month, column) -> count, where the column is
-# the perpetrator or the population of a pair, and empty for acts.
+# the perpetrator or the population of a pair, and for acts their region (the country's code
+# when the region was not said).
 Fine = Counter[tuple[str, str, str, str, str]]
 
 
+def _region_of(cell: Cell) -> str:
+    """An act's region; its country's code when the region was not said."""
+    return cell[_REGION] or cell[_COUNTRY]
+
+
+class _RegionCounts:
+    """An export's acts by region before small regions are merged, with how many reports make up
+    each: reports that name one region of a country are counted by region, the few that name
+    several are kept whole, so that a merged column counts each report once."""
+
+    def __init__(self) -> None:
+        self.acts: Counter[str] = Counter()  # region -> acts
+        self.country: dict[str, str] = {}  # region -> its country
+        self.single: Counter[str] = Counter()
+        self.several: list[frozenset[str]] = []
+
+    def add_report(self, named: Iterable[str]) -> None:
+        """The regions one report's acts lie in."""
+        by_country: defaultdict[str, set[str]] = defaultdict(set)
+        for region in named:
+            by_country[self.country[region]].add(region)
+        for regions in by_country.values():
+            if len(regions) == 1:
+                self.single[next(iter(regions))] += 1
+            else:
+                self.several.append(frozenset(regions))
+
+    def kept(self, threshold: int) -> frozenset[str]:
+        """The regions with at least `threshold` acts in the export."""
+        return frozenset(
+            region
+            for region, total in self.acts.items()
+            if region != self.country[region] and total >= threshold
+        )
+
+    def table(self, kept: frozenset[str]) -> Table | None:
+        """The table with the regions not in `kept` merged into their country; None when no
+        region stands alone (it would repeat the country table's totals)."""
+
+        def column(region: str) -> str:
+            return region if region in kept else self.country[region]
+
+        cells: Counter[tuple[str, str]] = Counter()
+        reports: Counter[tuple[str, str]] = Counter()
+        for region, amount in self.acts.items():
+            cells[(TOTAL, column(region))] += amount
+        for region, count in self.single.items():
+            reports[(TOTAL, column(region))] += count
+        for regions in self.several:
+            for merged in {column(region) for region in regions}:
+                reports[(TOTAL, merged)] += 1
+        columns = sorted({merged for _total, merged in cells})
+        if not kept & set(columns) or len(columns) < 2:
+            return None
+        return Table(
+            name=REGION_TABLE,
+            rows=[],
+            columns=columns,
+            cells=dict(cells),
+            reports=dict(reports),
+            refines="country",
+            parents={
+                merged: self.country[merged] if merged in kept else merged for merged in columns
+            },
+        )
+
+
 def build_many(
-    contributions: Iterable[Counter[Cell]], scopes: Sequence[Scope]
+    contributions: Iterable[Counter[Cell]],
+    scopes: Sequence[Scope],
+    threshold: int = DEFAULT_THRESHOLD,
+    regions: Sequence[frozenset[str] | None] = (),
 ) -> tuple[list[list[Table]], Fine]:
     """The tables of several exports in one pass over the contributions, and, when there are
-    several, the finest counts within any of their scopes (for `atoms`)."""
+    several, the finest counts within any of their scopes (for `atoms`). `regions[n]`: the
+    regions export n shows apart (an earlier export, as it was published); None or missing:
+    those with at least `threshold` acts."""
     cells = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
     reports = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
+    by_region = [_RegionCounts() for _ in scopes]
     violations: list[set[str]] = [set() for _ in scopes]
     fine: Fine = Counter()
     # Which tables a cell of each measure adds to, and at which position its column value is.
     targets: dict[str, list[tuple[str, int]]] = {}
     for name, measure, column, *_ in _LAYOUT:
-        targets.setdefault(measure, []).append((name, column))
+        if name != REGION_TABLE:
+            targets.setdefault(measure, []).append((name, column))
     everything = [scope == Scope() for scope in scopes]
     for contribution in contributions:
         seen: list[set[tuple[str, tuple[str, str]]]] = [set() for _ in scopes]
+        named: list[set[str]] = [set() for _ in scopes]
         for cell, amount in contribution.items():
             tables_of_cell = targets.get(cell[_MEASURE])
             if not tables_of_cell or amount <= 0:
                 continue
             violation = cell[_VIOLATION]
+            acts = cell[_MEASURE] == ACTS
+            region = _region_of(cell) if acts else ""
             admitted = False
             for number, scope in enumerate(scopes):
                 if not everything[number] and not scope.admits(cell):
@@ -116,12 +213,18 @@ def build_many(
                     key = (violation, cell[column])
                     cells[number][name][key] += amount
                     seen[number].add((name, key))
+                if acts:
+                    by_region[number].acts[region] += amount
+                    by_region[number].country[region] = cell[_COUNTRY]
+                    named[number].add(region)
             if admitted and len(scopes) > 1:
-                pair = "" if cell[_MEASURE] == ACTS else cell[tables_of_cell[0][1]]
+                pair = region if acts else cell[tables_of_cell[0][1]]
                 fine[(cell[_MEASURE], violation, cell[_COUNTRY], cell[_MONTH], pair)] += amount
         for number, names in enumerate(seen):
             for name, key in names:
                 reports[number][name][key] += 1
+            if named[number]:
+                by_region[number].add_report(named[number])
     exports = []
     for number in range(len(scopes)):
         rows = sorted(violations[number])
@@ -137,11 +240,24 @@ def build_many(
                 protect_zeros=protect_zeros,
             )
             for name, _measure, _column, link, covers, protect_zeros in _LAYOUT
+            if name != REGION_TABLE
         ]
         # A table of one column (a national organisation's one country, a single month) repeats
         # its row totals and nothing else: it only gives the disclosure control less room.
-        exports.append([table for table in tables if len(table.columns) > 1])
+        shown = [table for table in tables if len(table.columns) > 1]
+        chosen = regions[number] if number < len(regions) else None
+        kept = by_region[number].kept(threshold) if chosen is None else chosen
+        region_table = by_region[number].table(kept)
+        if region_table is not None:
+            shown.insert(1, region_table)
+        exports.append(shown)
     return exports, fine
+
+
+# Where an atom lies in a table: the column, the same in every export; or, for the region table,
+# the column in each export that shows one, with the key of the piece it belongs to there (a
+# merged column's key names the regions merged in it: exports may merge differently).
+Place = str | dict[int, tuple[str, str]]
 
 
 class _AtomBook:
@@ -158,35 +274,103 @@ class _AtomBook:
         self.names = [{table.name for table in tables} for tables in exports]
 
     def add(
-        self, value: int, violation: str, by_table: dict[str, str], holders: frozenset[int]
+        self,
+        value: int,
+        violation: str | None,
+        by_table: dict[str, Place],
+        holders: frozenset[int],
     ) -> int:
-        """A new atom, counted `value`, in the cell (violation, by_table[name]) of the table
-        `name` of every export in `holders`; returns it. It is known to be zero when one of those
-        exports shows no such row or column."""
+        """A new atom, counted `value`, in the cell (violation, column) of every table named in
+        `by_table` of every export in `holders` (no violation: every kind together, for the
+        region table); returns it. It is known to be zero when one of those exports shows no
+        such row or column."""
         atom = len(self.values)
         self.values.append(value)
         exports_key = tuple(sorted(holders))
-        for name, column in by_table.items():
+        for name, place in by_table.items():
             # Only a table some export shows can be subtracted.
             if not any(name in self.names[export] for export in holders):
                 continue
-            for row in (violation, TOTAL):
-                for col in (column, TOTAL):
-                    self.pieces[(name, row, col, exports_key)].append(atom)
+            if isinstance(place, str):
+                assert violation is not None
+                keys = [(row, col) for row in (violation, TOTAL) for col in (place, TOTAL)]
+            else:
+                # The region table shows every kind of violation together: its columns only.
+                pieces = {piece for export, (_column, piece) in place.items() if export in holders}
+                keys = [(TOTAL, piece) for piece in sorted(pieces)]
+            for row, col in keys:
+                self.pieces[(name, row, col, exports_key)].append(atom)
         for export in holders:
             for t, table in enumerate(self.exports[export]):
-                if table.name not in by_table:
+                where = by_table.get(table.name)
+                if where is None:
                     continue
-                column = by_table[table.name]
-                if violation not in self.rows[export] or column not in table.columns:
+                if isinstance(where, str):
+                    column = where
+                elif export in where:
+                    column = where[export][0]
+                else:
+                    continue
+                shown_row = violation is None or violation in self.rows[export]
+                if not shown_row or column not in table.columns:
                     self.zero.add(atom)
                     continue
-                for row in (violation, TOTAL):
+                for row in (TOTAL,) if violation is None else (violation, TOTAL):
                     for col in (column, TOTAL):
                         self.cells[(export, t, row, col)].append(atom)
-            if self.exports[export] and violation not in self.rows[export]:
+            if (
+                self.exports[export]
+                and violation is not None
+                and violation not in self.rows[export]
+            ):
                 self.zero.add(atom)
         return atom
+
+
+class _RegionPlaces:
+    """Where each region lies in the region table of each export that shows one: apart, or in its
+    country's column, merged with others (`Place`)."""
+
+    def __init__(self, exports: Sequence[Sequence[Table]], acts: Fine) -> None:
+        self.kept: dict[int, frozenset[str]] = {}
+        for number, tables in enumerate(exports):
+            for table in tables:
+                if table.name == REGION_TABLE:
+                    self.kept[number] = frozenset(
+                        column for column, parent in table.parents.items() if column != parent
+                    )
+        self.regions: defaultdict[str, set[str]] = defaultdict(set)
+        for _measure, _violation, country, _month, region in acts:
+            self.regions[country].add(region)
+
+    def groups(
+        self, country: str, holders: frozenset[int]
+    ) -> list[tuple[list[str], dict[int, tuple[str, str]]]]:
+        """The country's regions grouped by where they lie in the exports in `holders`: regions
+        that lie together in every one of them are one atom."""
+        showing = sorted(number for number in holders if number in self.kept)
+        if not showing:
+            return []
+        merged = {
+            number: ",".join(
+                sorted(
+                    region for region in self.regions[country] if region not in self.kept[number]
+                )
+            )
+            for number in showing
+        }
+        found: dict[tuple[tuple[str, str], ...], list[str]] = {}
+        for region in sorted(self.regions[country]):
+            place = tuple(
+                (region, region)
+                if region in self.kept[number]
+                else (country, f"{country}:{merged[number]}")
+                for number in showing
+            )
+            found.setdefault(place, []).append(region)
+        return [
+            (regions, dict(zip(showing, place, strict=True))) for place, regions in found.items()
+        ]
 
 
 def atoms(scopes: Sequence[Scope], exports: Sequence[Sequence[Table]], fine: Fine) -> Atoms:
@@ -199,15 +383,24 @@ def atoms(scopes: Sequence[Scope], exports: Sequence[Sequence[Table]], fine: Fin
     month), which the month tables add up; both add up alike over each (country block, month
     block). Any counts meeting those sums can be spread over the months and countries inside a
     block (a transport problem with equal totals always has a solution), so the attacker learns
-    no more from the finer atoms. Pairs: an atom per (violation, perpetrator or population,
-    the exports whose scopes hold them)."""
+    no more from the finer atoms. The region tables split the acts of a country held by the same
+    exports into one atom per group of regions that lie together in every export. Pairs: an atom per
+    (violation, perpetrator or population, the exports whose scopes hold them)."""
     book = _AtomBook(exports)
-    acts = {key[1:4]: amount for key, amount in fine.items() if key[0] == ACTS}
+    acts: Counter[tuple[str, str, str]] = Counter()
+    by_region: Counter[tuple[str, str, str, str]] = Counter()
+    for (measure, violation, country, month, region), amount in fine.items():
+        if measure == ACTS:
+            acts[(violation, country, month)] += amount
+            by_region[(violation, country, month, region)] += amount
+    places = _RegionPlaces(exports, Counter({key: 1 for key in fine if key[0] == ACTS}))
     violations = sorted({key[1] for key in fine})
     countries = sorted({key[2] for key in fine})
     months = sorted({key[3] for key in fine})
     holders_of: dict[tuple[str, str, str], frozenset[int]] = {}
     things: defaultdict[tuple[str, frozenset[int]], list[int]] = defaultdict(list)
+    wholes: defaultdict[tuple[str, frozenset[int]], list[int]] = defaultdict(list)
+    in_regions: Counter[tuple[str, frozenset[int], str]] = Counter()
     for violation in violations:
         country_blocks = _blocks(countries, scopes, violation, by_month=False)
         month_blocks = _blocks(months, scopes, violation, by_month=True)
@@ -241,6 +434,32 @@ def atoms(scopes: Sequence[Scope], exports: Sequence[Sequence[Table]], fine: Fin
                 ]
                 book.equal.append((by_country, by_month))
                 things[(violation, holders)].extend(by_country)
+                if places.kept:
+                    for country, whole in zip(block_countries, by_country, strict=True):
+                        wholes[(country, holders)].append(whole)
+                        for region in places.regions[country]:
+                            in_regions[(country, holders, region)] += sum(
+                                by_region.get((violation, country, month, region), 0)
+                                for month in block_months
+                            )
+    # The region table counts every kind of violation together: one atom per group of regions
+    # that lie together in every export, for all the kinds of violation whose acts in the
+    # country the same exports hold. Adding up to those acts is all the attacker can use (as
+    # for the blocks above: a transport problem).
+    for (country, holders), acts_there in wholes.items():
+        groups = places.groups(country, holders)
+        if not groups:
+            continue
+        parts = [
+            book.add(
+                sum(in_regions[(country, holders, region)] for region in regions),
+                None,
+                {REGION_TABLE: place},
+                holders,
+            )
+            for regions, place in groups
+        ]
+        book.equal.append((parts, acts_there))
     covers: list[tuple[list[int], list[int], int]] = []
     for name, measure, *_ in _LAYOUT:
         if measure == ACTS:
