@@ -53,7 +53,6 @@ class FloodControl:
     """Counters in memory (one process) or Redis (shared by every worker and server)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
         storage = storage_from_string(settings.ratelimit_storage_url)
         if not isinstance(storage, Storage):
             raise ValueError("ratelimit_storage_url names an asynchronous storage")

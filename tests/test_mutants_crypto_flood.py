@@ -21,11 +21,13 @@ import pytest
 from flask import Flask
 
 from reporter import crypto
+from reporter.crypto import kdf
 from reporter.crypto.aead import NONCE_BYTES, decrypt_text, encrypt_record, encrypt_text
 from reporter.crypto.errors import DecryptionFailed
 from reporter.crypto.padding import RECORD_FLOOR, TEXT_FLOOR, pad_text, padme_length, unpad_text
 from reporter.crypto.recovery import new_token
-from reporter.flood import flood_control
+from reporter.flood import FloodControl, flood_control
+from reporter.settings import Settings
 
 TAG_BYTES = 16  # Poly1305
 FRAME_BYTES = 5  # marker byte + four length bytes
@@ -286,3 +288,28 @@ def test_a_key_sealed_by_an_earlier_release_still_opens() -> None:
     assert crypto.unseal(private, SEALED_VECTOR, b"reporter/test-vector") == b"\x22" * 32
     with pytest.raises(DecryptionFailed):
         crypto.unseal(private, SEALED_VECTOR, b"reporter/other")
+
+
+def test_a_salt_is_16_random_bytes() -> None:
+    assert len(kdf.new_salt()) == kdf.SALT_BYTES == 16
+    assert kdf.new_salt() != kdf.new_salt()
+
+
+@pytest.mark.parametrize(
+    "text", ["1234", "1234 5678 9012 345x", "１２３４５６７８９０１２３４５６"]
+)
+def test_a_receipt_of_the_wrong_shape_is_refused_with_its_reason(text: str) -> None:
+    with pytest.raises(kdf.InvalidReceiptFormat, match=r"^a receipt is 16 digits$"):
+        kdf.normalise_receipt(text)
+
+
+def test_an_asynchronous_rate_limit_storage_is_refused_by_name() -> None:
+    """The counters are read from synchronous views: an asyncio storage would never count."""
+    with pytest.raises(ValueError, match=r"^ratelimit_storage_url names an asynchronous storage$"):
+        FloodControl(Settings(ratelimit_storage_url="async+memory://"))
+
+
+@pytest.mark.parametrize("draft", ["", "ab" * 15, "AB" * 16, "zz" * 16])
+def test_a_draft_id_of_the_wrong_shape_is_refused_by_name(draft: str) -> None:
+    with pytest.raises(kdf.InvalidReceiptFormat, match=r"^not a draft$"):
+        kdf.receipt_for_draft(b"k" * 32, draft)

@@ -80,10 +80,10 @@ def _months_meet(one: Scope, other: Scope) -> bool:
     return not lasts or not first or first <= min(lasts)
 
 
-# (table name, measure counted, column position, link, covers, protect zeros)
+# (table name, measure counted, column position, link, covers, protect zeros); the region table
+# is made apart (`_RegionCounts`).
 _LAYOUT = (
     ("country", ACTS, _COUNTRY, "acts", "", False),
-    (REGION_TABLE, ACTS, _REGION, "acts", "", False),
     ("month", ACTS, _MONTH, "acts", "", False),
     ("perpetrator", BY_PERPETRATOR, _PERPETRATOR, "perpetrator_pairs", "acts", False),
     ("population", BY_POPULATION, _POPULATION, "population_pairs", "acts", True),
@@ -190,8 +190,7 @@ def build_many(
     # Which tables a cell of each measure adds to, and at which position its column value is.
     targets: dict[str, list[tuple[str, int]]] = {}
     for name, measure, column, *_ in _LAYOUT:
-        if name != REGION_TABLE:
-            targets.setdefault(measure, []).append((name, column))
+        targets.setdefault(measure, []).append((name, column))
     everything = [scope == Scope() for scope in scopes]
     for contribution in contributions:
         seen: list[set[tuple[str, tuple[str, str]]]] = [set() for _ in scopes]
@@ -240,7 +239,6 @@ def build_many(
                 protect_zeros=protect_zeros,
             )
             for name, _measure, _column, link, covers, protect_zeros in _LAYOUT
-            if name != REGION_TABLE
         ]
         # A table of one column (a national organisation's one country, a single month) repeats
         # its row totals and nothing else: it only gives the disclosure control less room.
