@@ -36,7 +36,7 @@ from reporter import create_app, crypto
 from reporter.crypto import contexts
 from reporter.statistics import export, ledger
 from reporter.statistics.disclosure import Earlier, protect
-from reporter.statistics.service import _contribution, _decode, _encode
+from reporter.statistics.service import TABLED, _contribution, _decode, _encode
 from reporter.statistics.tables import Scope, atoms, build, build_many
 from reporter.vocabulary import POPULATIONS, VIOLATION_GROUPS, keys, places
 
@@ -107,7 +107,10 @@ def main() -> None:
     started = time.perf_counter()
     # As statistics/service.py `open_contribution` does, without the database row around it.
     opened = [
-        _decode(crypto.decrypt_text(key, data, contexts.stat_contribution(organisation, row_id)))
+        _decode(
+            crypto.decrypt_text(key, data, contexts.stat_contribution(organisation, row_id)),
+            TABLED,
+        )
         for row_id, data in rows
     ]
     opening = time.perf_counter() - started

@@ -663,7 +663,7 @@ def export_command(
     from reporter.audit.service import audit_key, record
     from reporter.statistics import export, ledger, tables
     from reporter.statistics.models import StatContribution
-    from reporter.statistics.service import contributions
+    from reporter.statistics.service import TABLED, contributions
 
     if language not in current_settings().languages:
         raise click.BadParameter(
@@ -696,7 +696,9 @@ def export_command(
         total = session.query(StatContribution).filter_by(organisation_id=organisation.id).count()
         opened = []
         with click.progressbar(length=total, label="Opening the statistics") as bar:
-            for contribution in contributions(session, organisation, unlocked.advocacy_keys):
+            for contribution in contributions(
+                session, organisation, unlocked.advocacy_keys, TABLED
+            ):
                 opened.append(contribution)
                 bar.update(1)
         if threshold is None:

@@ -29,7 +29,7 @@ from reporter.crypto import contexts
 from reporter.orgs.models import Organisation
 from reporter.statistics.disclosure import Earlier, Protected, protect
 from reporter.statistics.models import StatisticsRelease
-from reporter.statistics.service import Cell, contributions
+from reporter.statistics.service import TABLED, Cell, contributions
 from reporter.statistics.tables import REGION_TABLE, Scope, atoms, build_many
 
 
@@ -113,7 +113,11 @@ def protected_export(
         for release in releases(session, organisation, advocacy_keys)
         if release.scope.overlaps(scope)
     ]
-    source = opened if opened is not None else contributions(session, organisation, advocacy_keys)
+    source = (
+        opened
+        if opened is not None
+        else contributions(session, organisation, advocacy_keys, TABLED)
+    )
     scopes = [scope, *(release.scope for release in earlier)]
     # An earlier export is counted again as it was published: with the regions it showed apart.
     exports, fine = build_many(

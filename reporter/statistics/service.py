@@ -72,6 +72,8 @@ COMBINATIONS = "combinations"  # (act, perpetrator, population) triples
 BY_PERPETRATOR = "by_perpetrator"  # (act, perpetrator) pairs; population left empty
 BY_POPULATION = "by_population"  # (act, population) pairs; perpetrator left empty
 MEASURES = (ACTS, COMBINATIONS, BY_PERPETRATOR, BY_POPULATION)
+# What the tables read (`statistics/tables.py`).
+TABLED = frozenset({ACTS, BY_PERPETRATOR, BY_POPULATION})
 
 
 def _contribution(acts: Sequence[CountedAct]) -> Counter[Cell]:
@@ -101,8 +103,12 @@ def _encode(counts: Counter[Cell]) -> bytes:
     return json.dumps(sorted([*cell, amount] for cell, amount in counts.items())).encode()
 
 
-def _decode(data: bytes) -> Counter[Cell]:
-    return Counter({tuple(row[:-1]): int(row[-1]) for row in json.loads(data)})
+def _decode(data: bytes, measures: frozenset[str] | None = None) -> Counter[Cell]:
+    """A contribution's cells; only those of `measures` when given (what the tables read)."""
+    rows = json.loads(data.decode("utf-8"))  # as text: json need not guess the encoding
+    if measures is None:
+        return Counter({tuple(row[:-1]): int(row[-1]) for row in rows})
+    return Counter({tuple(row[:-1]): int(row[-1]) for row in rows if row[-2] in measures})
 
 
 def _seal_contribution(
@@ -117,16 +123,23 @@ def _seal_contribution(
     return row
 
 
-def open_contribution(row: StatContribution, advocacy_keys: dict[int, bytes]) -> Counter[Cell]:
-    """One contribution's cells, opened with the advocacy key of its version."""
+def open_contribution(
+    row: StatContribution, advocacy_keys: dict[int, bytes], measures: frozenset[str] | None = None
+) -> Counter[Cell]:
+    """One contribution's cells (of `measures` only, when given), opened with the advocacy key
+    of its version."""
     key = advocacy_keys[row.key_version]
     return _decode(
-        crypto.decrypt_text(key, row.data, contexts.stat_contribution(row.organisation_id, row.id))
+        crypto.decrypt_text(key, row.data, contexts.stat_contribution(row.organisation_id, row.id)),
+        measures,
     )
 
 
 def contributions(
-    session: Session, organisation: Organisation, advocacy_keys: dict[int, bytes]
+    session: Session,
+    organisation: Organisation,
+    advocacy_keys: dict[int, bytes],
+    measures: frozenset[str] | None = None,
 ) -> Iterator[Counter[Cell]]:
     """Each contribution of the organisation, opened: one per counted case (the totals moved over
     by the upgrade come as one, until the next login replaces them)."""
@@ -134,7 +147,7 @@ def contributions(
         select(StatContribution).where(StatContribution.organisation_id == organisation.id)
     )
     for row in rows:
-        yield open_contribution(row, advocacy_keys)
+        yield open_contribution(row, advocacy_keys, measures)
 
 
 def counts(

@@ -105,11 +105,6 @@ def build(
 Fine = Counter[tuple[str, str, str, str, str]]
 
 
-def _region_of(cell: Cell) -> str:
-    """An act's region; its country's code when the region was not said."""
-    return cell[_REGION] or cell[_COUNTRY]
-
-
 class _RegionCounts:
     """An export's acts by region before small regions are merged, with how many reports make up
     each: reports that name one region of a country are counted by region, the few that name
@@ -191,33 +186,47 @@ def build_many(
     targets: dict[str, list[tuple[str, int]]] = {}
     for name, measure, column, *_ in _LAYOUT:
         targets.setdefault(measure, []).append((name, column))
-    everything = [scope == Scope() for scope in scopes]
+    # Per export: whether it takes every cell, and per measure, the counters of the tables a
+    # cell adds to with the position of its column (looked up once, not per cell).
+    exports_of = [
+        (
+            number,
+            scope,
+            scope == Scope(),
+            {
+                measure: [(name, cells[number][name], column) for name, column in pairs]
+                for measure, pairs in targets.items()
+            },
+        )
+        for number, scope in enumerate(scopes)
+    ]
     for contribution in contributions:
         seen: list[set[tuple[str, tuple[str, str]]]] = [set() for _ in scopes]
         named: list[set[str]] = [set() for _ in scopes]
         for cell, amount in contribution.items():
-            tables_of_cell = targets.get(cell[_MEASURE])
-            if not tables_of_cell or amount <= 0:
+            measure = cell[_MEASURE]
+            if measure not in targets or amount <= 0:
                 continue
             violation = cell[_VIOLATION]
-            acts = cell[_MEASURE] == ACTS
-            region = _region_of(cell) if acts else ""
+            acts = measure == ACTS
+            region = (cell[_REGION] or cell[_COUNTRY]) if acts else ""
             admitted = False
-            for number, scope in enumerate(scopes):
-                if not everything[number] and not scope.admits(cell):
+            for number, scope, everything, sinks in exports_of:
+                if not everything and not scope.admits(cell):
                     continue
                 admitted = True
                 violations[number].add(violation)
-                for name, column in tables_of_cell:
+                seen_here = seen[number]
+                for name, counter, column in sinks[measure]:
                     key = (violation, cell[column])
-                    cells[number][name][key] += amount
-                    seen[number].add((name, key))
+                    counter[key] += amount
+                    seen_here.add((name, key))
                 if acts:
                     by_region[number].acts[region] += amount
                     by_region[number].country[region] = cell[_COUNTRY]
                     named[number].add(region)
             if admitted and len(scopes) > 1:
-                pair = region if acts else cell[tables_of_cell[0][1]]
+                pair = region if acts else cell[targets[measure][0][1]]
                 fine[(cell[_MEASURE], violation, cell[_COUNTRY], cell[_MONTH], pair)] += amount
         for number, names in enumerate(seen):
             for name, key in names:
