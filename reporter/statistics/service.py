@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
+import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -105,10 +106,11 @@ def _encode(counts: Counter[Cell]) -> bytes:
 
 def _decode(data: bytes, measures: frozenset[str] | None = None) -> Counter[Cell]:
     """A contribution's cells; only those of `measures` when given (what the tables read)."""
-    rows = json.loads(data.decode("utf-8"))  # as text: json need not guess the encoding
+    # Authenticated by the AEAD, so well formed: orjson parses it three times faster than json.
+    rows = orjson.loads(data)
     if measures is None:
-        return Counter({tuple(row[:-1]): int(row[-1]) for row in rows})
-    return Counter({tuple(row[:-1]): int(row[-1]) for row in rows if row[-2] in measures})
+        return Counter({tuple(row[:-1]): row[-1] for row in rows})
+    return Counter({tuple(row[:-1]): row[-1] for row in rows if row[-2] in measures})
 
 
 def _seal_contribution(
