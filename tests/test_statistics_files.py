@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,9 @@ from reporter.audit.models import AuditEntry
 from reporter.orgs.models import Organisation
 from reporter.statistics import presentation
 from reporter.statistics.brief import BASE_URL, _fetcher
-from reporter.statistics.disclosure import TOTAL
+from reporter.statistics.charts import MOST_BARS, charts
+from reporter.statistics.disclosure import TOTAL, Table, protect
+from reporter.vocabulary import places
 from tests.conftest import Network
 from tests.factories import code_statistics
 from tests.staff import PASSPHRASE, code, form_token, login, make_member
@@ -296,3 +298,51 @@ def test_the_command_line_keeps_to_the_organisations_threshold(
     assert {row[0]: row[1] for row in about.iter_rows(values_only=True)}[
         "Smallest number shown"
     ] == "13"
+
+
+def test_a_chart_of_many_regions_draws_the_largest_and_says_so(app: Flask) -> None:
+    """Brazil's 27 states, each with its own count: the chart draws the 20 largest, its text
+    alternative says so and names them, the table keeps every one."""
+    states = [code for code, _name in places.regions("BR", "en")]
+    assert len(states) == 27
+    region_cells = {(TOTAL, state): 100 + number for number, state in enumerate(states)}
+    rows = ["extortion_bribe"]
+    tables = [
+        Table(
+            "country",
+            rows,
+            ["BR", "CO"],
+            {("extortion_bribe", "BR"): sum(region_cells.values()), ("extortion_bribe", "CO"): 50},
+            {("extortion_bribe", "BR"): 999, ("extortion_bribe", "CO"): 50},
+            link="acts",
+        ),
+        Table(
+            "region",
+            [],
+            [*states, "CO"],
+            {**region_cells, (TOTAL, "CO"): 50},
+            {**region_cells, (TOTAL, "CO"): 50},
+            refines="country",
+            parents={**dict.fromkeys(states, "BR"), "CO": "CO"},
+        ),
+    ]
+    protected = protect(tables, 10)
+    assert not protected.hidden
+    with app.test_request_context("/"):
+        made = charts(protected)
+        region = made["region"]
+        assert (region.drawn, region.of) == (MOST_BARS, 28) == (20, 28)
+        assert region.alternative.startswith("Bar chart, Acts by region, the 20 largest of 28.")
+        largest = presentation.column_label("region", states[-1])
+        smallest = presentation.column_label("region", states[0])
+        assert f"{largest}: 126" in region.alternative
+        assert smallest not in region.alternative
+        page = render_template(
+            "staff/_stats_figures.html",
+            protected=protected,
+            charts=made,
+            present=presentation,
+            columns_per_table=None,
+        )
+    assert "The chart shows the 20 largest; the table has all 28." in page
+    assert f'<th scope="row">{smallest}</th>' in page

@@ -57,8 +57,11 @@ class Bar:
 class Chart:
     name: str
     title: str
-    alternative: str  # every value in words, for the image's alt text
+    alternative: str  # every value drawn, in words, for the image's alt text
     svg: bytes
+    # How many bars it draws, and of how many: the table beside it has them all.
+    drawn: int = 0
+    of: int = 0
 
     @property
     def data_uri(self) -> str:
@@ -82,10 +85,25 @@ def _bars_of_kinds(protected: Protected) -> list[Bar]:
     return sorted(bars, key=lambda bar: (bar.value is None, -(bar.value or 0)))
 
 
-def _alternative(title: str, bars: list[Bar]) -> str:
+# A chart of more bars than this (some 200 regions) shows the largest only: more would be
+# unreadable on a phone and take seconds to draw; the table beside it holds them all.
+MOST_BARS = 20
+
+
+def _alternative(title: str, bars: list[Bar], of: int) -> str:
     values = "; ".join(
         f"{bar.label}: {HIDDEN_MARK if bar.value is None else bar.value}" for bar in bars
     )
+    if len(bars) < of:
+        return str(
+            _(
+                "Bar chart, %(title)s, the %(count)d largest of %(all)d. %(values)s.",
+                title=title,
+                count=len(bars),
+                all=of,
+                values=values,
+            )
+        )
     return str(_("Bar chart, %(title)s. %(values)s.", title=title, values=values))
 
 
@@ -136,13 +154,17 @@ def charts(protected: Protected) -> dict[str, Chart]:
     made: dict[str, Chart] = {}
     kinds = _bars_of_kinds(protected)
     if any(bar.value for bar in kinds):
-        title = str(KINDS_HEADING)
-        made["kinds"] = Chart("kinds", title, _alternative(title, kinds), _draw(kinds))
+        made["kinds"] = _chart("kinds", str(KINDS_HEADING), kinds)
     for index, table in enumerate(protected.tables):
         bars = _bars_of_table(protected, index)
-        if not any(bar.value for bar in bars):
-            continue
-        title = str(HEADINGS[table.name])
-        svg = _draw(bars)
-        made[table.name] = Chart(table.name, title, _alternative(title, bars), svg)
+        if any(bar.value for bar in bars):
+            made[table.name] = _chart(table.name, str(HEADINGS[table.name]), bars)
     return made
+
+
+def _chart(name: str, title: str, bars: list[Bar]) -> Chart:
+    """The chart of these bars; of many, the largest only (months stay whole, in time order)."""
+    shown = bars if name == "month" else bars[:MOST_BARS]
+    return Chart(
+        name, title, _alternative(title, shown, len(bars)), _draw(shown), len(shown), len(bars)
+    )
