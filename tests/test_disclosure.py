@@ -43,13 +43,14 @@ def _attack(protected: Protected) -> dict[tuple[int, str, str], tuple[float, flo
         for u in range(t + 1, len(protected.tables)):
             other = protected.tables[u]
             if table.link and table.link == other.link:
-                for row in [*table.rows, TOTAL]:
+                # Rows both have (a one-way table of regions: its grand total only).
+                for row in [*(r for r in table.rows if r in other.rows), TOTAL]:
                     rows_a.append(
                         [(position[(t, row, TOTAL)], 1.0), (position[(u, row, TOTAL)], -1.0)]
                     )
         for u, other in enumerate(protected.tables):
             if table.covers and other.link == table.covers:
-                for row in [*table.rows, TOTAL]:
+                for row in [*(r for r in table.rows if r in other.rows), TOTAL]:
                     pairs, things = position[(t, row, TOTAL)], position[(u, row, TOTAL)]
                     inequalities.append([(pairs, 1.0), (things, -1.0)])
                     inequalities.append([(pairs, -1.0), (things, float(len(table.columns)))])
@@ -166,6 +167,7 @@ def exports(draw: st.DrawFn) -> tuple[list[Table], int]:
             columns=sorted(parents),
             cells=region_cells,
             reports={key: len(found) for key, found in region_reports.items()},
+            link="acts",
             refines="country",
             parents=parents,
         )

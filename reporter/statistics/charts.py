@@ -80,8 +80,12 @@ def _bars_of_table(protected: Protected, index: int) -> list[Bar]:
 
 
 def _bars_of_kinds(protected: Protected) -> list[Bar]:
-    table = protected.tables[0]
-    bars = [Bar(row_label(row), protected.shown(0, row, TOTAL)) for row in table.rows]
+    # The first table by kind of violation (the region table shows every kind together).
+    index = next((n for n, table in enumerate(protected.tables) if table.rows), None)
+    if index is None:
+        return []
+    table = protected.tables[index]
+    bars = [Bar(row_label(row), protected.shown(index, row, TOTAL)) for row in table.rows]
     return sorted(bars, key=lambda bar: (bar.value is None, -(bar.value or 0)))
 
 

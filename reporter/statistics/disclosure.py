@@ -168,7 +168,9 @@ def _with_linked_totals(tables: Sequence[Table], hidden: set[Cell]) -> set[Cell]
             split = row == TOTAL and tables[index].name in (table.refines, table.name)
             splits = row == TOTAL and table.name == tables[index].refines
             cell = (other, row, TOTAL)
-            if (same_link or split or splits) and cell not in linked:
+            # A one-way table (regions) has no row by kind, only the grand total.
+            exists = row == TOTAL or row in table.rows
+            if (same_link or split or splits) and exists and cell not in linked:
                 linked.add(cell)
                 waiting.append(cell)
     return linked
@@ -213,17 +215,47 @@ class _Model:
             if table.link:
                 by_link.setdefault(table.link, []).append(t)
         for members in by_link.values():
+            # A table by kind first: a one-way table (regions) shares only the grand total.
+            members.sort(key=lambda t: not tables[t].rows)
             first = members[0]
             for other in members[1:]:
                 for row in [*tables[first].rows, TOTAL]:
-                    self._equal((first, row, TOTAL), (other, row, TOTAL))
+                    if (other, row, TOTAL) in self.index:
+                        self._equal((first, row, TOTAL), (other, row, TOTAL))
+        # Tables of pairs whose things no table shows (one country and one month: both tables
+        # of acts left out) still count the same acts: the attacker knows that each row's acts,
+        # unknown, lie between the pairs in every such table.
+        unshown: dict[str, dict[str, int]] = {}
         for t, table in enumerate(tables):
-            if table.covers in by_link:
+            if table.covers in by_link and tables[by_link[table.covers][0]].rows:
                 counted = by_link[table.covers][0]
                 for row in [*table.rows, TOTAL]:
                     if (counted, row, TOTAL) not in self.index:
                         continue
-                    self._between((t, row, TOTAL), (counted, row, TOTAL), float(len(table.columns)))
+                    self._between_at(
+                        self.index[(t, row, TOTAL)],
+                        self.index[(counted, row, TOTAL)],
+                        float(len(table.columns)),
+                    )
+            elif table.covers:
+                things = unshown.get(table.covers)
+                if things is None:
+                    things = unshown[table.covers] = self._unknown_rows(table.rows)
+                    # A one-way table of those things (regions) publishes their grand total.
+                    for member in by_link.get(table.covers, []):
+                        self.highs.addRow(
+                            0.0,
+                            0.0,
+                            2,
+                            np.array(
+                                [things[TOTAL], self.index[(member, TOTAL, TOTAL)]], dtype=np.int32
+                            ),
+                            np.array([1.0, -1.0]),
+                        )
+                for row in [*table.rows, TOTAL]:
+                    self._between_at(
+                        self.index[(t, row, TOTAL)], things[row], float(len(table.columns))
+                    )
         for t, table in enumerate(tables):
             for u, whole in enumerate(tables):
                 if table.refines != whole.name:
@@ -247,11 +279,22 @@ class _Model:
     def _equal(self, one: Cell, other: Cell) -> None:
         self._sum_equals([one], other)
 
-    def _between(self, pairs: Cell, things: Cell, most: float) -> None:
-        """things <= pairs <= most * things."""
-        indices = np.array([self.index[pairs], self.index[things]], dtype=np.int32)
+    def _between_at(self, pairs: int, things: int, most: float) -> None:
+        """things <= pairs <= most * things, for the variables at these places."""
+        indices = np.array([pairs, things], dtype=np.int32)
         self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([1.0, -1.0]))
         self.highs.addRow(0.0, highspy.kHighsInf, 2, indices, np.array([-1.0, most]))
+
+    def _unknown_rows(self, rows: list[str]) -> dict[str, int]:
+        """A count per row and their total that no table publishes (at least zero, adding up)."""
+        first = self.highs.getNumCol()
+        places = {row: first + number for number, row in enumerate([*rows, TOTAL])}
+        size = len(places)
+        self.highs.addVars(size, np.zeros(size), np.full(size, highspy.kHighsInf))
+        indices = np.array(list(places.values()), dtype=np.int32)
+        signs = np.array([1.0] * len(rows) + [-1.0])
+        self.highs.addRow(0.0, 0.0, size, indices, signs)
+        return places
 
     def narrow(self, cell: Cell, value: int, threshold: int) -> tuple[float, float] | None:
         """The interval of a hidden cell when it is narrower than the threshold, else None."""
@@ -473,10 +516,13 @@ class _JointModel:
             upper[atom] = 0.0
         self.highs = _solver()
         self.highs.addVars(size, np.zeros(size), upper)
+        # The row that fixes each published cell, so that hiding it later frees it in place.
+        self.rows: dict[JointCell, int] = {}
         for (export, t, row, column), parts in atoms.cells.items():
             if (t, row, column) in hidden[export] or not parts:
                 continue
             value = float(exports[export][t].value(row, column))
+            self.rows[(export, t, row, column)] = self.highs.getNumRow()
             self.highs.addRow(
                 value, value, len(parts), np.array(parts, dtype=np.int32), np.ones(len(parts))
             )
@@ -496,21 +542,23 @@ class _JointModel:
     ) -> tuple[float, float] | None:
         return _narrow_range(self.highs, atoms, value, threshold, what)
 
+    def hide(self, export: int, cells: set[Cell]) -> None:
+        """Cells of an export hidden since the model was made: their values no longer bind.
+        The model stays, so the next solves start from the last basis (a new model per round
+        started cold, and a small organisation's audit takes hundreds of rounds)."""
+        for t, row, column in cells:
+            index = self.rows.pop((export, t, row, column), None)
+            if index is not None:
+                self.highs.changeRowBounds(index, -highspy.kHighsInf, highspy.kHighsInf)
+
 
 # What the joint audit checks: a hidden cell of an export, or a piece.
 _Target = JointCell | Piece
 
 
 def _joint_narrow(
-    exports: Sequence[Sequence[Table]],
-    hidden: Sequence[set[Cell]],
-    atoms: Atoms,
-    threshold: int,
-    targets: dict[_Target, list[int]],
+    model: _JointModel, atoms: Atoms, threshold: int, targets: dict[_Target, list[int]]
 ) -> list[_Target]:
-    if not targets:
-        return []
-    model = _JointModel(exports, hidden, atoms)
     narrow: list[_Target] = []
     for target in sorted(targets, key=repr):
         parts = targets[target]
@@ -565,15 +613,15 @@ def _protect_with_earlier(
         (t, row, column) for t, table in enumerate(tables) for row, column in table.positions()
     }
     told: set[_Target] | None = None
+    model = _JointModel(exports, [hidden, *earlier_hidden], atoms)
     while True:
-        narrow = _joint_narrow(exports, [hidden, *earlier_hidden], atoms, threshold, targets)
+        narrow = _joint_narrow(model, atoms, threshold, targets)
         if told is None:
             # What the earlier exports tell by themselves (the new one all hidden), nothing in
             # the new one can hide. Only what is narrow now can be narrow with less published.
             found = {target: targets[target] for target in narrow}
-            told = set(
-                _joint_narrow(exports, [everything, *earlier_hidden], atoms, threshold, found)
-            )
+            alone = _JointModel(exports, [everything, *earlier_hidden], atoms)
+            told = set(_joint_narrow(alone, atoms, threshold, found))
             narrow = [target for target in narrow if target not in told]
         if not narrow:
             break
@@ -598,6 +646,7 @@ def _protect_with_earlier(
                 break
             more = _with_linked_totals(tables, hidden | {smallest}) - hidden
         hidden |= more
+        model.hide(0, more)
     for cell in hidden - primary:
         reasons[cell] = SECONDARY
     return Protected(

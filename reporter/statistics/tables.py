@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reporter.statistics.disclosure import (
     DEFAULT_THRESHOLD,
@@ -160,6 +160,8 @@ class _RegionCounts:
             columns=columns,
             cells=dict(cells),
             reports=dict(reports),
+            # Its grand total is every act, like the tables by country and by month.
+            link="acts",
             refines="country",
             parents={
                 merged: self.country[merged] if merged in kept else merged for merged in columns
@@ -258,7 +260,30 @@ def build_many(
         if region_table is not None:
             shown.insert(1, region_table)
         exports.append(shown)
+    if len(exports) > 1:
+        exports[0] = _with_every_row_and_column(exports[0], exports[1:])
     return exports, fine
+
+
+def _with_every_row_and_column(
+    tables: list[Table], earlier: Sequence[Sequence[Table]]
+) -> list[Table]:
+    """The new export's tables by kind, with every row and column that the earlier exports show
+    too (at zero where it has none). A row or column left out says its count is zero as surely
+    as a published zero, and no hiding could take that back; shown, a zero can be hidden."""
+    rows = set(next((table.rows for table in tables if table.rows), []))
+    columns: defaultdict[str, set[str]] = defaultdict(set)
+    for export in [tables, *earlier]:
+        for table in export:
+            if table.rows:
+                rows.update(table.rows)
+                columns[table.name].update(table.columns)
+    return [
+        replace(table, rows=sorted(rows), columns=sorted(columns[table.name]))
+        if table.rows
+        else table
+        for table in tables
+    ]
 
 
 # Where an atom lies in a table: the column, the same in every export; or, for the region table,
@@ -277,7 +302,11 @@ class _AtomBook:
         self.zero: set[int] = set()
         self.pieces: defaultdict[Piece, list[int]] = defaultdict(list)
         self.equal: list[tuple[list[int], list[int]]] = []
-        self.rows = [set(tables[0].rows) if tables else set() for tables in exports]
+        # The kinds of violation each export shows; None when it shows no table by kind (only
+        # the region table, every kind together): then no kind is known to be absent.
+        self.rows = [
+            next((set(table.rows) for table in tables if table.rows), None) for tables in exports
+        ]
         self.names = [{table.name for table in tables} for tables in exports]
 
     def add(
@@ -318,18 +347,16 @@ class _AtomBook:
                     column = where[export][0]
                 else:
                     continue
-                shown_row = violation is None or violation in self.rows[export]
+                rows = self.rows[export]
+                shown_row = violation is None or rows is None or violation in rows
                 if not shown_row or column not in table.columns:
                     self.zero.add(atom)
                     continue
                 for row in (TOTAL,) if violation is None else (violation, TOTAL):
                     for col in (column, TOTAL):
                         self.cells[(export, t, row, col)].append(atom)
-            if (
-                self.exports[export]
-                and violation is not None
-                and violation not in self.rows[export]
-            ):
+            shown_rows = self.rows[export]
+            if violation is not None and shown_rows is not None and violation not in shown_rows:
                 self.zero.add(atom)
         return atom
 
