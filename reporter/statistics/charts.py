@@ -60,8 +60,8 @@ class Chart:
     alternative: str  # every value drawn, in words, for the image's alt text
     svg: bytes
     # How many bars it draws, and of how many: the table beside it has them all.
-    drawn: int = 0
-    of: int = 0
+    drawn: int
+    of: int
 
     @property
     def data_uri(self) -> str:

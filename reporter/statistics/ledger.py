@@ -30,7 +30,7 @@ from reporter.orgs.models import Organisation
 from reporter.statistics.disclosure import Earlier, Protected, protect
 from reporter.statistics.models import StatisticsRelease
 from reporter.statistics.service import TABLED, Cell, contributions
-from reporter.statistics.tables import REGION_TABLE, Scope, atoms, build_many
+from reporter.statistics.tables import Scope, atoms, build_many, regions_apart
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,7 @@ def protected_export(
 
 def shown_regions(protected: Protected) -> frozenset[str]:
     """The regions an export shows apart from their country."""
-    return frozenset(
-        column
-        for table in protected.tables
-        if table.name == REGION_TABLE
-        for column, country in table.parents.items()
-        if column != country
-    )
+    return regions_apart(protected.tables)
 
 
 def remember(

@@ -271,7 +271,7 @@ def _with_every_row_and_column(
     """The new export's tables by kind, with every row and column that the earlier exports show
     too (at zero where it has none). A row or column left out says its count is zero as surely
     as a published zero, and no hiding could take that back; shown, a zero can be hidden."""
-    rows = set(next((table.rows for table in tables if table.rows), []))
+    rows: set[str] = set()
     columns: defaultdict[str, set[str]] = defaultdict(set)
     for export in [tables, *earlier]:
         for table in export:
@@ -284,6 +284,17 @@ def _with_every_row_and_column(
         else table
         for table in tables
     ]
+
+
+def regions_apart(tables: Iterable[Table]) -> frozenset[str]:
+    """The regions an export's region table shows apart from their country."""
+    return frozenset(
+        column
+        for table in tables
+        if table.name == REGION_TABLE
+        for column, country in table.parents.items()
+        if column != country
+    )
 
 
 # Where an atom lies in a table: the column, the same in every export; or, for the region table,
@@ -365,16 +376,17 @@ class _RegionPlaces:
     """Where each region lies in the region table of each export that shows one: apart, or in its
     country's column, merged with others (`Place`)."""
 
-    def __init__(self, exports: Sequence[Sequence[Table]], acts: Fine) -> None:
-        self.kept: dict[int, frozenset[str]] = {}
-        for number, tables in enumerate(exports):
-            for table in tables:
-                if table.name == REGION_TABLE:
-                    self.kept[number] = frozenset(
-                        column for column, parent in table.parents.items() if column != parent
-                    )
+    def __init__(
+        self, exports: Sequence[Sequence[Table]], acts: Iterable[tuple[str, str, str, str]]
+    ) -> None:
+        """`acts`: the (violation, country, month, region) the acts lie in."""
+        self.kept = {
+            number: regions_apart(tables)
+            for number, tables in enumerate(exports)
+            if any(table.name == REGION_TABLE for table in tables)
+        }
         self.regions: defaultdict[str, set[str]] = defaultdict(set)
-        for _measure, _violation, country, _month, region in acts:
+        for _violation, country, _month, region in acts:
             self.regions[country].add(region)
 
     def groups(
@@ -427,7 +439,7 @@ def atoms(scopes: Sequence[Scope], exports: Sequence[Sequence[Table]], fine: Fin
         if measure == ACTS:
             acts[(violation, country, month)] += amount
             by_region[(violation, country, month, region)] += amount
-    places = _RegionPlaces(exports, Counter({key: 1 for key in fine if key[0] == ACTS}))
+    places = _RegionPlaces(exports, by_region)
     violations = sorted({key[1] for key in fine})
     countries = sorted({key[2] for key in fine})
     months = sorted({key[3] for key in fine})
