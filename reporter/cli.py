@@ -663,7 +663,7 @@ def export_command(
     from reporter.audit.service import audit_key, record
     from reporter.statistics import export, ledger, tables
     from reporter.statistics.models import StatContribution
-    from reporter.statistics.service import TABLED, contributions
+    from reporter.statistics.service import opened_cells
 
     if language not in current_settings().languages:
         raise click.BadParameter(
@@ -694,13 +694,8 @@ def export_command(
         if organisation.advocacy_key_version not in unlocked.advocacy_keys:
             raise click.ClickException("this account holds no advocacy key of its organisation")
         total = session.query(StatContribution).filter_by(organisation_id=organisation.id).count()
-        opened = []
         with click.progressbar(length=total, label="Opening the statistics") as bar:
-            for contribution in contributions(
-                session, organisation, unlocked.advocacy_keys, TABLED
-            ):
-                opened.append(contribution)
-                bar.update(1)
+            opened = opened_cells(session, organisation, unlocked.advocacy_keys, bar.update)
         if threshold is None:
             threshold = organisation.statistics_threshold
         if threshold < organisation.statistics_threshold:

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from reporter import crypto
 from reporter.statistics import ledger
+from reporter.statistics.cells import ACTS, BY_PERPETRATOR, BY_POPULATION, Cell
 from reporter.statistics.disclosure import TOTAL, Earlier, Protected, protect
 from reporter.statistics.models import StatisticsRelease
-from reporter.statistics.service import ACTS, BY_PERPETRATOR, BY_POPULATION, Cell
 from reporter.statistics.tables import Scope, atoms, build_many
 from tests.conftest import Network
 from tests.factories import code_statistics

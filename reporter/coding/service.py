@@ -17,7 +17,8 @@ from reporter.crypto import contexts
 from reporter.orgs.keyring import Keyring
 from reporter.reports.models import Case
 from reporter.reports.service import ReportContent, open_case_key
-from reporter.statistics.service import NO_VALUE, refresh_statistics
+from reporter.statistics.cells import NO_VALUE
+from reporter.statistics.service import refresh_statistics
 from reporter.vocabulary import (
     DATE_PRECISIONS,
     LOCATION_TYPES,

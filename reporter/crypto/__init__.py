@@ -2,6 +2,7 @@
 
 from reporter.crypto.aead import (
     decrypt,
+    decrypt_records,
     decrypt_text,
     derive_subkey,
     encrypt,
@@ -56,6 +57,7 @@ __all__ = [
     "ReceiptKeys",
     "decrypt",
     "decrypt_chunks",
+    "decrypt_records",
     "decrypt_text",
     "derive_password_keys",
     "derive_receipt_keys",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -34,6 +35,25 @@ def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
         return ChaCha20Poly1305(key).decrypt(nonce, sealed, associated_data)
     except InvalidTag as exc:
         raise DecryptionFailed("authentication failed") from exc
+
+
+def decrypt_records(records: Iterable[tuple[bytes, bytes, bytes]]) -> Iterator[bytes]:
+    """decrypt_text() of many (key, ciphertext, associated data) records, each key's cipher set
+    up once: opening the statistics reads 100,000 small records under one or two keys."""
+    ciphers: dict[bytes, ChaCha20Poly1305] = {}
+    for key, ciphertext, associated_data in records:
+        cipher = ciphers.get(key)
+        if cipher is None:
+            cipher = ciphers[key] = ChaCha20Poly1305(key)
+        if len(ciphertext) < NONCE_BYTES + 16:
+            raise DecryptionFailed("ciphertext too short")
+        try:
+            opened = cipher.decrypt(
+                ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:], associated_data
+            )
+        except InvalidTag as exc:
+            raise DecryptionFailed("authentication failed") from exc
+        yield unpad_text(opened)
 
 
 def encrypt_text(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,9 +25,10 @@ from sqlalchemy.orm import Session
 from reporter import crypto
 from reporter.crypto import contexts
 from reporter.orgs.models import Organisation
+from reporter.statistics.cells import CellArrays
 from reporter.statistics.disclosure import Earlier, Protected, protect
 from reporter.statistics.models import StatisticsRelease
-from reporter.statistics.service import TABLED, Cell, contributions
+from reporter.statistics.service import opened_cells
 from reporter.statistics.tables import Scope, atoms, build_many, regions_apart
 
 
@@ -103,7 +102,7 @@ def protected_export(
     advocacy_keys: dict[int, bytes],
     scope: Scope,
     threshold: int,
-    opened: Iterable[Counter[Cell]] | None = None,
+    opened: CellArrays | None = None,
 ) -> Protected:
     """The statistics of this scope as they may be published: protected by themselves and
     together with every earlier export of overlapping scope. `opened`: the contributions, if
@@ -113,11 +112,7 @@ def protected_export(
         for release in releases(session, organisation, advocacy_keys)
         if release.scope.overlaps(scope)
     ]
-    source = (
-        opened
-        if opened is not None
-        else contributions(session, organisation, advocacy_keys, TABLED)
-    )
+    source = opened if opened is not None else opened_cells(session, organisation, advocacy_keys)
     scopes = [scope, *(release.scope for release in earlier)]
     # An earlier export is counted again as it was published: with the regions it showed apart.
     exports, fine = build_many(

@@ -14,13 +14,11 @@ through `CountedAct` and never imports the coding.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
-import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,13 +33,19 @@ from reporter.reports.service import (
     decrypt_content,
     open_case_key,
 )
+from reporter.statistics.cells import (
+    ACTS,
+    BY_PERPETRATOR,
+    BY_POPULATION,
+    COMBINATIONS,
+    NO_VALUE,
+    Cell,
+    CellArrays,
+    Collector,
+    decode,
+    encode,
+)
 from reporter.statistics.models import StatContribution
-
-# A cell: (country, region, year-month, violation, perpetrator, population, column), where the
-# column is "combinations" or "acts".
-Cell = tuple[str, ...]
-
-NO_VALUE = ""
 
 
 class CountedAct(Protocol):
@@ -67,12 +71,6 @@ class CountedAct(Protocol):
 ActsOfCase = Callable[[Session, Case, bytes], Sequence[CountedAct]]
 
 
-# What a cell counts (its last element).
-ACTS = "acts"  # acts, each once, under its first (perpetrator, population) pair
-COMBINATIONS = "combinations"  # (act, perpetrator, population) triples
-BY_PERPETRATOR = "by_perpetrator"  # (act, perpetrator) pairs; population left empty
-BY_POPULATION = "by_population"  # (act, population) pairs; perpetrator left empty
-MEASURES = (ACTS, COMBINATIONS, BY_PERPETRATOR, BY_POPULATION)
 # What the tables read (`statistics/tables.py`).
 TABLED = frozenset({ACTS, BY_PERPETRATOR, BY_POPULATION})
 
@@ -100,26 +98,13 @@ def _contribution(acts: Sequence[CountedAct]) -> Counter[Cell]:
     return counts
 
 
-def _encode(counts: Counter[Cell]) -> bytes:
-    return json.dumps(sorted([*cell, amount] for cell, amount in counts.items())).encode()
-
-
-def _decode(data: bytes, measures: frozenset[str] | None = None) -> Counter[Cell]:
-    """A contribution's cells; only those of `measures` when given (what the tables read)."""
-    # Authenticated by the AEAD, so well formed: orjson parses it three times faster than json.
-    rows = orjson.loads(data)
-    if measures is None:
-        return Counter({tuple(row[:-1]): row[-1] for row in rows})
-    return Counter({tuple(row[:-1]): row[-1] for row in rows if row[-2] in measures})
-
-
 def _seal_contribution(
     session: Session, organisation: Organisation, advocacy: tuple[int, bytes], counts: Counter[Cell]
 ) -> StatContribution:
     version, key = advocacy
     row = StatContribution(id=uuid.uuid4(), organisation_id=organisation.id, key_version=version)
     row.data = crypto.encrypt_record(
-        key, _encode(counts), contexts.stat_contribution(organisation.id, row.id)
+        key, encode(counts), contexts.stat_contribution(organisation.id, row.id)
     )
     session.add(row)
     return row
@@ -131,7 +116,7 @@ def open_contribution(
     """One contribution's cells (of `measures` only, when given), opened with the advocacy key
     of its version."""
     key = advocacy_keys[row.key_version]
-    return _decode(
+    return decode(
         crypto.decrypt_text(key, row.data, contexts.stat_contribution(row.organisation_id, row.id)),
         measures,
     )
@@ -150,6 +135,31 @@ def contributions(
     )
     for row in rows:
         yield open_contribution(row, advocacy_keys, measures)
+
+
+def opened_cells(
+    session: Session,
+    organisation: Organisation,
+    advocacy_keys: dict[int, bytes],
+    progress: Callable[[int], None] | None = None,
+) -> CellArrays:
+    """Every contribution of the organisation, opened, as arrays (what the tables read);
+    `progress` is told of each contribution opened."""
+    rows = session.execute(
+        select(StatContribution.id, StatContribution.key_version, StatContribution.data).where(
+            StatContribution.organisation_id == organisation.id
+        )
+    )
+    records = (
+        (advocacy_keys[version], data, contexts.stat_contribution(organisation.id, row_id))
+        for row_id, version, data in rows
+    )
+    collector = Collector()
+    for plaintext in crypto.decrypt_records(records):
+        collector.add(plaintext)
+        if progress is not None:
+            progress(1)
+    return collector.arrays()
 
 
 def counts(

@@ -24,6 +24,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
+
+from reporter.statistics.cells import (
+    ACTS,
+    BY_PERPETRATOR,
+    BY_POPULATION,
+    MEASURES,
+    NO_VALUE,
+    Cell,
+    CellArrays,
+    IntArray,
+)
 from reporter.statistics.disclosure import (
     DEFAULT_THRESHOLD,
     TOTAL,
@@ -32,11 +45,11 @@ from reporter.statistics.disclosure import (
     Piece,
     Table,
 )
-from reporter.statistics.service import ACTS, BY_PERPETRATOR, BY_POPULATION, Cell
 
 # Positions in a cell: (country, region, year-month, violation, perpetrator, population, measure).
 _COUNTRY, _REGION, _MONTH, _VIOLATION, _PERPETRATOR, _POPULATION, _MEASURE = range(7)
 REGION_TABLE = "region"
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,9 @@ _LAYOUT = (
 
 
 def build(
-    contributions: Iterable[Counter[Cell]], scope: Scope, threshold: int = DEFAULT_THRESHOLD
+    contributions: Iterable[Counter[Cell]] | CellArrays,
+    scope: Scope,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> list[Table]:
     """The tables of an export, from each counted case's contribution, within the scope; regions
     with fewer acts than the threshold merged into their country."""
@@ -170,7 +185,7 @@ class _RegionCounts:
 
 
 def build_many(
-    contributions: Iterable[Counter[Cell]],
+    contributions: Iterable[Counter[Cell]] | CellArrays,
     scopes: Sequence[Scope],
     threshold: int = DEFAULT_THRESHOLD,
     regions: Sequence[frozenset[str] | None] = (),
@@ -179,90 +194,162 @@ def build_many(
     several, the finest counts within any of their scopes (for `atoms`). `regions[n]`: the
     regions export n shows apart (an earlier export, as it was published); None or missing:
     those with at least `threshold` acts."""
-    cells = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
-    reports = [{name: Counter[tuple[str, str]]() for name, *_ in _LAYOUT} for _ in scopes]
-    by_region = [_RegionCounts() for _ in scopes]
-    violations: list[set[str]] = [set() for _ in scopes]
-    fine: Fine = Counter()
-    # Which tables a cell of each measure adds to, and at which position its column value is.
-    targets: dict[str, list[tuple[str, int]]] = {}
-    for name, measure, column, *_ in _LAYOUT:
-        targets.setdefault(measure, []).append((name, column))
-    # Per export: whether it takes every cell, and per measure, the counters of the tables a
-    # cell adds to with the position of its column (looked up once, not per cell).
-    exports_of = [
-        (
-            number,
-            scope,
-            scope == Scope(),
-            {
-                measure: [(name, cells[number][name], column) for name, column in pairs]
-                for measure, pairs in targets.items()
-            },
-        )
-        for number, scope in enumerate(scopes)
-    ]
-    for contribution in contributions:
-        seen: list[set[tuple[str, tuple[str, str]]]] = [set() for _ in scopes]
-        named: list[set[str]] = [set() for _ in scopes]
-        for cell, amount in contribution.items():
-            measure = cell[_MEASURE]
-            if measure not in targets or amount <= 0:
-                continue
-            violation = cell[_VIOLATION]
-            acts = measure == ACTS
-            region = (cell[_REGION] or cell[_COUNTRY]) if acts else ""
-            admitted = False
-            for number, scope, everything, sinks in exports_of:
-                if not everything and not scope.admits(cell):
-                    continue
-                admitted = True
-                violations[number].add(violation)
-                seen_here = seen[number]
-                for name, counter, column in sinks[measure]:
-                    key = (violation, cell[column])
-                    counter[key] += amount
-                    seen_here.add((name, key))
-                if acts:
-                    by_region[number].acts[region] += amount
-                    by_region[number].country[region] = cell[_COUNTRY]
-                    named[number].add(region)
-            if admitted and len(scopes) > 1:
-                pair = region if acts else cell[targets[measure][0][1]]
-                fine[(cell[_MEASURE], violation, cell[_COUNTRY], cell[_MONTH], pair)] += amount
-        for number, names in enumerate(seen):
-            for name, key in names:
-                reports[number][name][key] += 1
-            if named[number]:
-                by_region[number].add_report(named[number])
+    cells = contributions if isinstance(contributions, CellArrays) else CellArrays.of(contributions)
+    places, measures = cells.places, cells.measures
+    codes = {measure: MEASURES.index(measure) for measure in (ACTS, BY_PERPETRATOR, BY_POPULATION)}
+    tabled = np.isin(measures, list(codes.values())) & (cells.counts > 0)
+    admitted = [within & tabled for within in _within_scopes(cells, scopes)]
+    is_act = measures == codes[ACTS]
+    # An act's region, or its country's code when the region was not said.
+    said = places[:, _REGION] != cells.value_id(NO_VALUE)
+    region_of_act = np.where(said, places[:, _REGION], places[:, _COUNTRY])
     exports = []
-    for number in range(len(scopes)):
-        rows = sorted(violations[number])
-        tables = [
-            Table(
-                name=name,
-                rows=rows,
-                columns=sorted({column_value for _, column_value in cells[number][name]}),
-                cells=dict(cells[number][name]),
-                reports=dict(reports[number][name]),
-                link=link,
-                covers=covers,
-                protect_zeros=protect_zeros,
+    for number, within in enumerate(admitted):
+        rows = sorted(cells.values[value] for value in np.unique(places[within, _VIOLATION]))
+        tables = []
+        for name, measure, column, link, covers, protect_zeros in _LAYOUT:
+            chosen = within & (measures == codes[measure])
+            counts, reports = _summed(cells, chosen, places[:, _VIOLATION], places[:, column])
+            tables.append(
+                Table(
+                    name=name,
+                    rows=rows,
+                    columns=sorted({column_value for _, column_value in counts}),
+                    cells=counts,
+                    reports=reports,
+                    link=link,
+                    covers=covers,
+                    protect_zeros=protect_zeros,
+                )
             )
-            for name, _measure, _column, link, covers, protect_zeros in _LAYOUT
-        ]
         # A table of one column (a national organisation's one country, a single month) repeats
         # its row totals and nothing else: it only gives the disclosure control less room.
         shown = [table for table in tables if len(table.columns) > 1]
-        chosen = regions[number] if number < len(regions) else None
-        kept = by_region[number].kept(threshold) if chosen is None else chosen
-        region_table = by_region[number].table(kept)
+        by_region = _region_counts(cells, within & is_act, region_of_act)
+        chosen_regions = regions[number] if number < len(regions) else None
+        kept = by_region.kept(threshold) if chosen_regions is None else chosen_regions
+        region_table = by_region.table(kept)
         if region_table is not None:
             shown.insert(1, region_table)
         exports.append(shown)
+    fine: Fine = Counter()
     if len(exports) > 1:
         exports[0] = _with_every_row_and_column(exports[0], exports[1:])
+        fine = _finest(cells, np.logical_or.reduce(admitted), is_act, region_of_act)
     return exports, fine
+
+
+def _within_scopes(cells: CellArrays, scopes: Sequence[Scope]) -> list[BoolArray]:
+    """For each scope, which cells lie in it, judged once per (country, month, violation)."""
+    width = len(cells.values)
+    places = cells.places
+    keys = (places[:, _COUNTRY] * width + places[:, _MONTH]) * width + places[:, _VIOLATION]
+    distinct, where = np.unique(keys, return_inverse=True)
+    triples = [
+        (
+            cells.values[key // width // width],
+            cells.values[key // width % width],
+            cells.values[key % width],
+        )
+        for key in distinct.tolist()
+    ]
+    within = []
+    for scope in scopes:
+        if scope == Scope():
+            within.append(np.ones(len(keys), dtype=bool))
+            continue
+        admits = np.array([scope.admits_place(*triple) for triple in triples], dtype=bool)
+        within.append(admits[where].reshape(len(keys)))
+    return within
+
+
+def _summed(
+    cells: CellArrays, chosen: BoolArray, rows: IntArray, columns: IntArray
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """(row, column) -> the chosen cells' counts added up, and -> how many contributions (cases)
+    make up each."""
+    width = len(cells.values)
+    keys = rows[chosen] * width + columns[chosen]
+    distinct, where = np.unique(keys, return_inverse=True)
+    sums = np.bincount(
+        where.reshape(len(keys)), weights=cells.counts[chosen], minlength=len(distinct)
+    )
+    # Each (contribution, cell) once, then counted per cell.
+    owned = np.unique(cells.owners[chosen] * (width * width) + keys) % (width * width)
+    _cells, reports = np.unique(owned, return_counts=True)
+    labels = [(cells.values[key // width], cells.values[key % width]) for key in distinct.tolist()]
+    return (
+        dict(sorted(zip(labels, sums.astype(np.int64).tolist(), strict=True))),
+        dict(sorted(zip(labels, reports.tolist(), strict=True))),
+    )
+
+
+def _region_counts(cells: CellArrays, acts: BoolArray, region_of_act: IntArray) -> _RegionCounts:
+    """The acts by region of an export (`acts`: its cells counting acts)."""
+    width = len(cells.values)
+    values = cells.values
+    by_region = _RegionCounts()
+    regions, countries = region_of_act[acts], cells.places[acts, _COUNTRY]
+    keys = regions * width + countries
+    distinct, where = np.unique(keys, return_inverse=True)
+    sums = np.bincount(
+        where.reshape(len(keys)), weights=cells.counts[acts], minlength=len(distinct)
+    )
+    for key, total in zip(distinct.tolist(), sums.astype(np.int64).tolist(), strict=True):
+        region = values[key // width]
+        by_region.acts[region] += total
+        by_region.country[region] = values[key % width]
+    # The regions each contribution's acts lie in, by country.
+    named = np.unique(cells.owners[acts] * (width * width) + countries * width + regions)
+    _contributions, first, sizes = np.unique(named // width, return_index=True, return_counts=True)
+    alone = sizes == 1
+    for region in (named[first[alone]] % width).tolist():
+        by_region.single[values[region]] += 1
+    for start, size in zip(first[~alone].tolist(), sizes[~alone].tolist(), strict=True):
+        by_region.several.append(
+            frozenset(values[region] for region in (named[start : start + size] % width).tolist())
+        )
+    return by_region
+
+
+def _finest(
+    cells: CellArrays, admitted: BoolArray, is_act: BoolArray, region_of_act: IntArray
+) -> Fine:
+    """(measure, violation, country, month, column) -> count over the cells within any of the
+    exports' scopes; the column is the region (or country) of an act, the perpetrator or the
+    population of a pair."""
+    width = len(cells.values)
+    places = cells.places
+    by_perpetrator = cells.measures == MEASURES.index(BY_PERPETRATOR)
+    column = np.where(
+        is_act,
+        region_of_act,
+        np.where(by_perpetrator, places[:, _PERPETRATOR], places[:, _POPULATION]),
+    )
+    parts = [places[:, _VIOLATION], places[:, _COUNTRY], places[:, _MONTH], column]
+    keys = cells.measures[admitted]
+    for part in parts:
+        keys = keys * width + part[admitted]
+    distinct, where = np.unique(keys, return_inverse=True)
+    sums = np.bincount(
+        where.reshape(len(keys)), weights=cells.counts[admitted], minlength=len(distinct)
+    )
+    fine: Fine = Counter()
+    for key, total in zip(distinct.tolist(), sums.astype(np.int64).tolist(), strict=True):
+        key, pair = divmod(key, width)
+        key, month = divmod(key, width)
+        key, country = divmod(key, width)
+        measure, violation = divmod(key, width)
+        fine[
+            (
+                MEASURES[measure],
+                cells.values[violation],
+                cells.values[country],
+                cells.values[month],
+                cells.values[pair],
+            )
+        ] = total
+    return fine
 
 
 def _with_every_row_and_column(
