@@ -10,10 +10,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,42 +32,22 @@ from reporter.orgs.service import create_organisation
 from reporter.settings import load_settings
 from tests.conftest import FAST, empty_postgres_database, postgres_server_or_skip, report_fields
 from tests.factories import act_form
+from tests.servers import (
+    DRAFT,
+    GUNICORN,
+    GUNICORN_CONFIG,
+    csrf_of,
+    form_data,
+    free_port,
+    receipt_on,
+    required,
+    wait_for,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 PASSPHRASE = "a long passphrase for two servers"
 TOTP = pyotp.random_base32()
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-DRAFT = re.compile(r'<input type="hidden" name="(draft)" value="([^"]+)">')
-RECEIPT_GROUP = re.compile(r'<span class="group">([0-9]{4})</span>')
-
-
-def _required(flag: str, reason: str) -> None:
-    if os.environ.get(flag) == "1":
-        pytest.fail(f"{reason}, and {flag}=1")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: the server stopped ({process.returncode})")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
 
 
 @dataclass
@@ -133,12 +110,12 @@ http {{
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     if not Path(NGINX).exists():
-        _required("REPORTER_REQUIRE_NGINX", "Debian's nginx is not installed")
+        required("REPORTER_REQUIRE_NGINX", "Debian's nginx is not installed")
     try:
         store = redis.Redis.from_url(REDIS_URL)
         store.ping()
     except redis.ConnectionError:
-        _required("REPORTER_REQUIRE_REDIS", f"no Redis at {REDIS_URL}")
+        required("REPORTER_REQUIRE_REDIS", f"no Redis at {REDIS_URL}")
     store.flushdb()
     database = empty_postgres_database(postgres_server_or_skip(), "two_servers")
     database_url = next(database)
@@ -157,7 +134,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         **secrets,
     }
     migrate.upgrade(sa.create_engine(database_url))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for number, port in enumerate(ports):
@@ -178,15 +155,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                         "--threads",
                         "4",
                         "--config",
-                        str(Path(__file__).resolve().parent.parent / "config" / "gunicorn.conf.py"),
+                        str(GUNICORN_CONFIG),
                         "reporter:create_app()",
                     ],
                     env=environment,
                 )
             )
         for port, process in zip(ports, processes, strict=True):
-            _wait_for(f"http://127.0.0.1:{port}/robots.txt", process)
-        nginx_port = _free_port()
+            wait_for(f"http://127.0.0.1:{port}/robots.txt", process)
+        nginx_port = free_port()
         nginx = subprocess.Popen(
             [
                 NGINX,
@@ -199,7 +176,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             ]
         )
         processes.append(nginx)
-        _wait_for(f"http://127.0.0.1:{nginx_port}/robots.txt", nginx)
+        wait_for(f"http://127.0.0.1:{nginx_port}/robots.txt", nginx)
         yield Deployment(
             f"http://127.0.0.1:{nginx_port}",
             [f"127.0.0.1:{port}" for port in ports],
@@ -216,19 +193,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 process.kill()
         store.flushdb()
         next(database, None)
-
-
-def _token(page: str) -> str:
-    match = TOKEN.search(page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def _form_data(fields: dict[str, Any]) -> dict[str, str | list[str]]:
-    return {
-        key: [str(item) for item in value] if isinstance(value, list) else str(value)
-        for key, value in fields.items()
-    }
 
 
 def _staff_member(deployment: Deployment) -> None:
@@ -267,29 +231,29 @@ def test_a_reporter_and_a_moderator_work_across_two_app_servers(deployment: Depl
     start = len(deployment.served)
 
     # The reporter's whole path: the form, check answers, send, the receipt.
-    token = _token(reporter.get("/en/followup").text)
+    token = csrf_of(reporter.get("/en/followup").text)
     fields = {
         **report_fields(narrative="TWOSERVERS the officer took my syringes"),
         "csrf_token": token,
     }
     check = reporter.post(
-        "/en/report", data=_form_data({**fields, "page": "more", "action": "check"})
+        "/en/report", data=form_data({**fields, "page": "more", "action": "check"})
     )
     assert check.status_code == 200
     fields.update(dict(DRAFT.findall(check.text)))
     sent = reporter.post(
-        "/en/report", data=_form_data({**fields, "page": "check", "action": "send"})
+        "/en/report", data=form_data({**fields, "page": "check", "action": "send"})
     )
     assert sent.status_code == 200
-    receipt = " ".join(RECEIPT_GROUP.findall(sent.text[sent.text.index('class="receipt"') :])[:4])
+    receipt = receipt_on(sent.text)
     assert len(receipt) == 19
     # Follow-up with the receipt, and a reply.
-    token = _token(reporter.get("/en/followup").text)
+    token = csrf_of(reporter.get("/en/followup").text)
     opened = reporter.post("/en/followup", data={"csrf_token": token, "receipt": receipt})
     assert opened.status_code == 200
     reply = reporter.post(
         "/en/followup/reply",
-        data={"csrf_token": _token(opened.text), "receipt": receipt, "text": "I am safe now"},
+        data={"csrf_token": csrf_of(opened.text), "receipt": receipt, "text": "I am safe now"},
     )
     assert reply.status_code == 200, reply.text
     reporter_served = set(deployment.served[start:])
@@ -302,7 +266,7 @@ def test_a_reporter_and_a_moderator_work_across_two_app_servers(deployment: Depl
     logged_in = staff.post(
         "/staff/login",
         data={
-            "csrf_token": _token(login_page.text),
+            "csrf_token": csrf_of(login_page.text),
             "username": "moderadora",
             "passphrase": PASSPHRASE,
             "code": pyotp.TOTP(TOTP).now(),
@@ -319,13 +283,13 @@ def test_a_reporter_and_a_moderator_work_across_two_app_servers(deployment: Depl
     act_url = f"{case_url.group(1)}/acts/new"
     act = act_form(violation_type="confiscation_supplies", populations=["person_who_uses_drugs"])
     coded = staff.post(
-        act_url, data=_form_data({**act, "csrf_token": _token(staff.get(act_url).text)})
+        act_url, data=form_data({**act, "csrf_token": csrf_of(staff.get(act_url).text)})
     )
     assert coded.status_code == 302, coded.text
     assert coded.headers["Location"].startswith(case_url.group(1)), coded.headers["Location"]
     message = staff.post(
         f"{case_url.group(1)}/messages",
-        data={"csrf_token": _token(staff.get(case_url.group(1)).text), "text": "Are you safe?"},
+        data={"csrf_token": csrf_of(staff.get(case_url.group(1)).text), "text": "Are you safe?"},
     )
     assert message.status_code == 302, message.text
     assert message.headers["Location"].startswith(case_url.group(1)), message.headers["Location"]
@@ -336,7 +300,7 @@ def test_a_reporter_and_a_moderator_work_across_two_app_servers(deployment: Depl
     assert staff_served == set(deployment.backends), staff_served
 
     # The reporter reads the answer, on whichever server.
-    token = _token(reporter.get("/en/followup").text)
+    token = csrf_of(reporter.get("/en/followup").text)
     thread = reporter.post("/en/followup", data={"csrf_token": token, "receipt": receipt})
     assert "Are you safe?" in thread.text
 
@@ -349,7 +313,7 @@ def test_flood_control_counts_across_both_servers(deployment: Deployment) -> Non
     start = len(deployment.served)
     codes = []
     for number in range(7):
-        token = _token(client.get("/en/followup").text)
+        token = csrf_of(client.get("/en/followup").text)
         codes.append(
             client.post(
                 "/en/followup", data={"csrf_token": token, "receipt": f"{number:016d}"}

@@ -1,0 +1,440 @@
+"""A seizure after real use. Reporters send reports whose every field, file name, file content
+and metadata slot (EXIF with GPS, PDF metadata, audio tags) carries a distinctive canary, from
+distinctive user agents and forwarded addresses, to the app under gunicorn with the shipped
+settings; staff code, annotate, message, write and approve a story, export; an administrator
+deletes a report; the purge and a backup run. Then everything a thief would take (the database
+files or a dump of it, the instance folder, the backup, the servers' logs, their temporary folder)
+holds no canary, no address and no user agent, and the deleted report left nothing behind in the
+database's free pages."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+import sqlalchemy as sa
+
+from reporter import create_app, migrate
+from reporter.accounts.models import MODERATOR, ORG_ADMIN
+from reporter.accounts.service import create_staff_member
+from reporter.db import engine_of, new_session
+from reporter.orgs.models import NATIONAL
+from reporter.orgs.service import create_organisation
+from reporter.reports.models import Attachment, AttachmentChunk, Report
+from reporter.settings import load_settings
+from tests.conftest import FAST, TEST_DATABASE_URL, empty_postgres_database, report_fields
+from tests.factories import act_form
+from tests.media import CANARIES as FILE_CANARIES
+from tests.media import CANARY_GPS_BYTES, hostile_jpeg, hostile_mp3, hostile_pdf
+from tests.servers import (
+    DRAFT,
+    GUNICORN,
+    GUNICORN_CONFIG,
+    csrf_of,
+    form_data,
+    free_port,
+    receipt_on,
+    wait_for,
+)
+
+REPORTER_CLI = Path(sys.executable).with_name("reporter")
+PASSPHRASE = "a long passphrase for the seizure"
+TEXT_CANARIES = {
+    "narrative": "SEIZURENARRATIVE the officer with badge 5521 took my kit",
+    "violation_other": "SEIZUREOTHER they burned my papers",
+    "city": "SEIZURECITY",
+    "contact": "SEIZURECONTACT +57 300 5550199",
+}
+DELETED_CANARY = "SEIZUREDELETED the report an administrator deletes"
+FILE_NAME_CANARY = "SEIZUREFILENAME"
+STAFF_CANARIES = {
+    "reply": "SEIZUREREPLY I am safe now",
+    "note": "SEIZURENOTE the lawyer called back",
+    "message": "SEIZUREMESSAGE are you safe?",
+    "story": "SEIZURESTORY A woman was stopped in a city.",
+}
+# Reporters and staff each come from their own address, behind the trusted proxy, and browser.
+ADDRESSES = ["198.51.100.173", "203.0.113.58", "2001:db8:5e12::77", "192.0.2.199"]
+AGENTS = [
+    "SeizureAgent/9.1 (SEIZUREUA-ONE; Android 4.4)",
+    "Mozilla/5.0 (SEIZUREUA-TWO; KaiOS 2.5)",
+    "Opera/9.80 (SEIZUREUA-THREE; J2ME/MIDP)",
+    "Mozilla/5.0 (SEIZUREUA-STAFF; X11; Linux x86_64)",
+]
+TOTP_SECRETS = {name: pyotp.random_base32() for name in ("ana", "bia", "chefe")}
+
+
+def _address_forms(address: str) -> list[bytes]:
+    """An address as text and as the bytes a database or a log could keep it in."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    return [address.encode(), socket.inet_pton(family, address)]
+
+
+class Seized:
+    """The app under gunicorn, and what a thief would take from its machine."""
+
+    def __init__(self, folder: Path, database_url: str) -> None:
+        self.folder = folder
+        self.database_url = database_url
+        self.instance = folder / "instance"
+        self.temporary = folder / "tmp"
+        self.logs = folder / "logs"
+        self.backups = folder / "backups"
+        for path in (self.instance, self.temporary, self.logs, self.backups):
+            path.mkdir(mode=0o700)
+        self.settings = {
+            "database_url": database_url,
+            "trusted_proxies": "127.0.0.1",
+            "receipt_min_seconds": "0",
+            "submit_rate_limit": "1000 per minute",
+            "receipt_rate_limit": "1000 per minute",
+            "login_rate_limit": "1000 per minute",
+            "anonymous_submit_capacity": "1000 per minute",
+            "anonymous_receipt_capacity": "1000 per minute",
+            "anonymous_login_capacity": "1000 per minute",
+            "secret_key": uuid.uuid4().hex * 2,
+            "receipt_pepper": uuid.uuid4().hex * 2,
+            **{key: str(value) for key, value in FAST.items()},
+        }
+        self.environment = {
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith("REPORTER_") and key not in ("TMPDIR", "TEMP", "TMP")
+            },
+            **{f"REPORTER_{key.upper()}": value for key, value in self.settings.items()},
+            "REPORTER_INSTANCE_PATH": str(self.instance),
+            "TMPDIR": str(self.temporary),
+        }
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.logs / "gunicorn.log").open("ab")
+        self.server = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "2",
+                "--config",
+                str(GUNICORN_CONFIG),
+                "reporter:create_app()",
+            ],
+            env=self.environment,
+            stdout=log,
+            stderr=log,
+        )
+        wait_for(f"{self.base}/robots.txt", self.server)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+            self.server = None
+
+    def cli(self, *arguments: str) -> str:
+        done = subprocess.run(
+            [str(REPORTER_CLI), *arguments],
+            env=self.environment,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        with (self.logs / "cli.log").open("ab") as log:
+            log.write(done.stdout + done.stderr)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout.decode()
+
+    def client(self, number: int) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base,
+            headers={"User-Agent": AGENTS[number], "X-Forwarded-For": ADDRESSES[number]},
+            timeout=60,
+        )
+
+    def app(self) -> Any:
+        values: dict[str, Any] = dict(self.settings)
+        values["trusted_proxies"] = (values["trusted_proxies"],)
+        values["receipt_min_seconds"] = 0.0
+        for key in FAST:
+            values[key] = int(values[key])
+        return create_app(
+            load_settings(environ={}, instance_path=str(self.folder / "tool-instance"), **values)
+        )
+
+
+@pytest.fixture
+def seized(tmp_path: Path) -> Iterator[Seized]:
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        databases = empty_postgres_database(TEST_DATABASE_URL, "seizure")
+        database_url = next(databases)
+    else:
+        databases = iter(())
+        database_url = f"sqlite:///{tmp_path / 'instance' / 'reporter.sqlite3'}"
+    machine = Seized(tmp_path, database_url)
+    migrate.upgrade(sa.create_engine(database_url))
+    _organisation_and_staff(machine)
+    machine.start()
+    try:
+        yield machine
+    finally:
+        machine.stop()
+        next(databases, None)
+
+
+def _organisation_and_staff(machine: Seized) -> None:
+    app = machine.app()
+    session = new_session(app)
+    try:
+        created = create_organisation(
+            session, name="Red Colombia", slug="colombia", kind=NATIONAL, countries=["CO"]
+        )
+        for name, role in (("ana", MODERATOR), ("bia", MODERATOR), ("chefe", ORG_ADMIN)):
+            create_staff_member(
+                session,
+                created.organisation,
+                username=name,
+                role=role,
+                password=PASSPHRASE,
+                organisation_private_key=created.private_key,
+                advocacy_key=created.advocacy_key,
+                cost=app.extensions["reporter.settings"].password_cost,
+                totp_secret=TOTP_SECRETS[name],
+            )
+        session.commit()
+    finally:
+        session.close()
+        engine_of(app).dispose()
+
+
+def _send_report(machine: Seized, number: int, **answers: Any) -> str:
+    """A whole report with three hostile files, from reporter `number`; its receipt."""
+    with machine.client(number) as reporter:
+        fields = {
+            **report_fields(country="CO", region="CO-ANT", **answers),
+            "csrf_token": csrf_of(reporter.get("/es/followup").text),
+        }
+        check = reporter.post(
+            "/es/report", data=form_data({**fields, "page": "more", "action": "check"})
+        )
+        assert check.status_code == 200, check.text
+        fields.update(dict(DRAFT.findall(check.text)))
+        files = [
+            ("attachments", (f"IMG_{FILE_NAME_CANARY}.jpg", hostile_jpeg(), "image/jpeg")),
+            ("attachments", (f"{FILE_NAME_CANARY}.pdf", hostile_pdf(), "application/pdf")),
+            ("attachments", (f"{FILE_NAME_CANARY}.mp3", hostile_mp3(), "audio/mpeg")),
+        ]
+        sent = reporter.post(
+            "/es/report",
+            data=form_data({**fields, "page": "check", "action": "send"}),
+            files=files,
+        )
+        assert sent.status_code == 200, sent.text
+        return receipt_on(sent.text)
+
+
+def _log_in(machine: Seized, name: str) -> httpx.Client:
+    staff = machine.client(3)
+    page = staff.get("/staff/login")
+    done = staff.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "username": name,
+            "passphrase": PASSPHRASE,
+            "code": pyotp.TOTP(TOTP_SECRETS[name]).now(),
+        },
+    )
+    assert done.status_code == 302, done.text
+    return staff
+
+
+def _post(staff: httpx.Client, page: str, action: str, **fields: Any) -> httpx.Response:
+    token = csrf_of(staff.get(page).text)
+    return staff.post(action, data=form_data({**fields, "csrf_token": token}))
+
+
+def _ciphertexts_of(machine: Seized, report_id: uuid.UUID) -> list[bytes]:
+    """Pieces of the stored ciphertexts of a report: its content and its files' chunks."""
+    engine = sa.create_engine(machine.database_url)
+    try:
+        with engine.connect() as connection:
+            stored = [
+                connection.execute(
+                    sa.select(Report.content).where(Report.id == report_id)
+                ).scalar_one(),
+                *connection.execute(
+                    sa.select(AttachmentChunk.data)
+                    .join(Attachment, Attachment.id == AttachmentChunk.attachment_id)
+                    .where(Attachment.report_id == report_id)
+                ).scalars(),
+            ]
+    finally:
+        engine.dispose()
+    assert len(stored) > 3, "the report and its three files"
+    # 48 bytes from the middle of each: no chance of meeting them anywhere else.
+    return [bytes(value)[len(value) // 2 : len(value) // 2 + 48] for value in stored if value]
+
+
+def _taken(machine: Seized) -> dict[str, bytes]:
+    """Every file a thief would take, by name: the instance folder (the SQLite database with its
+    journal), the logs, the temporary folder, the backup; on PostgreSQL a dump, and the server's
+    own files of this database after VACUUM and a checkpoint."""
+    files = {
+        str(path.relative_to(machine.folder)): path.read_bytes()
+        for path in sorted(machine.folder.rglob("*"))
+        if path.is_file()
+    }
+    if machine.database_url.startswith("postgresql"):
+        files.update(_postgres_files(machine.database_url))
+    return files
+
+
+def _postgres_files(database_url: str) -> dict[str, bytes]:
+    url = sa.make_url(database_url)
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("CHECKPOINT")
+            data = Path(connection.exec_driver_sql("SHOW data_directory").scalar_one())
+            oid = connection.exec_driver_sql(
+                "SELECT oid FROM pg_database WHERE datname = current_database()"
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    folder = data / "base" / str(oid)
+    if not os.access(folder, os.R_OK):
+        pytest.fail(f"the test cannot read PostgreSQL's files in {folder}: run it as their owner")
+    files = {f"postgresql/{path.name}": path.read_bytes() for path in folder.iterdir()}
+    dump = subprocess.run(
+        [
+            "pg_dump",
+            "--host",
+            url.host or "127.0.0.1",
+            "--port",
+            str(url.port or 5432),
+            "--username",
+            url.username or "postgres",
+            "--format",
+            "custom",
+            "--compress",
+            "0",
+            url.database or "",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    files["pg_dump"] = dump.stdout
+    return files
+
+
+def test_a_seized_server_holds_no_canary_address_or_user_agent(seized: Seized) -> None:
+    receipt = _send_report(seized, 0, **TEXT_CANARIES)
+    _send_report(seized, 1, narrative=DELETED_CANARY, contact="")
+    with seized.client(2) as reporter:
+        # A few wrong guesses, and the reporter's reply.
+        for guess in ("1111 2222 3333 4444", "9999 8888 7777 6666"):
+            token = csrf_of(reporter.get("/es/followup").text)
+            reporter.post("/es/followup", data={"csrf_token": token, "receipt": guess})
+        token = csrf_of(reporter.get("/es/followup").text)
+        thread = reporter.post("/es/followup", data={"csrf_token": token, "receipt": receipt})
+        assert thread.status_code == 200
+        reply = reporter.post(
+            "/es/followup/reply",
+            data={
+                "csrf_token": csrf_of(thread.text),
+                "receipt": receipt,
+                "text": STAFF_CANARIES["reply"],
+            },
+        )
+        assert reply.status_code == 200, reply.text
+
+    ana = _log_in(seized, "ana")
+    queue = ana.get("/staff/queue").text
+    cases = re.findall(r'href="(/staff/cases/[0-9a-f-]{36})"', queue)
+    pages = {url: ana.get(url).text for url in dict.fromkeys(cases)}
+    kept = next(url for url, page in pages.items() if "SEIZURENARRATIVE" in page)
+    deleted = next(url for url, page in pages.items() if "SEIZUREDELETED" in page)
+    act = act_form(country="CO", region="CO-ANT", populations=["sex_worker"])
+    assert _post(ana, f"{kept}/acts/new", f"{kept}/acts/new", **act).status_code == 302
+    assert _post(ana, kept, f"{kept}/notes", text=STAFF_CANARIES["note"]).status_code == 302
+    assert _post(ana, kept, f"{kept}/messages", text=STAFF_CANARIES["message"]).status_code == 302
+    assert _post(ana, kept, f"{kept}/story", text=STAFF_CANARIES["story"]).status_code == 302
+    bia = _log_in(seized, "bia")
+    assert _post(bia, kept, f"{kept}/story/approve").status_code == 302
+    for export in (
+        "/staff/stats/export.json",
+        "/staff/stats/export.csv",
+        "/staff/stories/export.json",
+    ):
+        assert bia.get(export).status_code == 200, export
+
+    pieces = _ciphertexts_of(seized, uuid.UUID(deleted.rsplit("/", 1)[1]))
+    assert pieces
+    chefe = _log_in(seized, "chefe")
+    assert _post(chefe, f"{deleted}/delete", f"{deleted}/delete").status_code == 302
+    seized.cli("purge")
+    seized.cli("backup", str(seized.backups / "reporter.backup"))
+    seized.stop()
+
+    taken = _taken(seized)
+    assert any(name.startswith("backups/") for name in taken)
+    secrets = {
+        **{name: text.encode() for name, text in TEXT_CANARIES.items()},
+        **{name: text.encode() for name, text in STAFF_CANARIES.items()},
+        "deleted report": DELETED_CANARY.encode(),
+        "file name": FILE_NAME_CANARY.encode(),
+        "GPS": CANARY_GPS_BYTES,
+        **FILE_CANARIES,
+        **{
+            f"address {address} ({number})": form
+            for address in ADDRESSES
+            for number, form in enumerate(_address_forms(address))
+        },
+        **{f"user agent {agent}": agent.encode() for agent in AGENTS},
+        **{f"user agent {agent} (lower case)": agent.lower().encode() for agent in AGENTS},
+        "receipt": receipt.replace(" ", "").encode(),
+    }
+    found = [
+        f"{name} in {file}"
+        for name, secret in secrets.items()
+        for file, data in taken.items()
+        if secret in data
+    ]
+    assert not found, found
+    # The deleted report's ciphertexts were overwritten, not only unlinked (secure_delete).
+    if not seized.database_url.startswith("postgresql"):
+        database = {name: data for name, data in taken.items() if "reporter.sqlite3" in name}
+        assert database
+        left = [name for piece in pieces for name, data in database.items() if piece in data]
+        assert not left, left
+
+
+def test_the_seizure_test_finds_what_it_looks_for(tmp_path: Path) -> None:
+    """The scan is not blind: a canary written to the log or left in a file is found."""
+    machine = Seized(tmp_path, f"sqlite:///{tmp_path / 'instance' / 'reporter.sqlite3'}")
+    (machine.logs / "gunicorn.log").write_bytes(AGENTS[0].encode())
+    (machine.temporary / "upload").write_bytes(socket.inet_pton(socket.AF_INET, ADDRESSES[0]))
+    taken = _taken(machine)
+    assert AGENTS[0].encode() in taken["logs/gunicorn.log"]
+    assert _address_forms(ADDRESSES[0])[1] in taken["tmp/upload"]
