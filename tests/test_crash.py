@@ -1,0 +1,225 @@
+"""Crashes during submissions: the app under gunicorn is killed (SIGKILL, master and workers at
+once) again and again while reporters send reports with large files. After each restart every
+report whose receipt was shown is complete: its thread opens with the receipt, and staff read its
+story and every file, whole. No report without its case, no file with a chunk missing, no chunk
+without its file; the database passes its integrity check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+import sqlalchemy as sa
+
+from reporter import migrate
+from reporter.reports.models import Attachment, AttachmentChunk, Case, Report
+from tests.conftest import TEST_DATABASE_URL, empty_postgres_database, report_fields
+from tests.media import jpeg_with_gps
+from tests.servers import DRAFT, GUNICORN, GUNICORN_CONFIG, csrf_of, form_data, wait_for
+from tests.test_seizure import PASSPHRASE, TOTP_SECRETS, Seized, _organisation_and_staff
+
+ROUNDS = 6
+REPORTERS = 4
+PHOTO = jpeg_with_gps(size=(1400, 1000), noise=True)  # about 1.5 MB: some 25 chunks stored
+
+
+class Crashing(Seized):
+    """A server started in its own process group, so that one kill takes master and workers."""
+
+    def start(self) -> None:
+        log = (self.logs / "gunicorn.log").open("ab")
+        self.server = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "2",
+                "--config",
+                str(GUNICORN_CONFIG),
+                "reporter:create_app()",
+            ],
+            env=self.environment,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        wait_for(f"{self.base}/robots.txt", self.server)
+
+    def crash(self) -> None:
+        assert self.server is not None
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait(timeout=20)
+        self.server = None
+
+
+@pytest.fixture
+def crashing(tmp_path: Path) -> Iterator[Crashing]:
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        databases = empty_postgres_database(TEST_DATABASE_URL, "crash")
+        database_url = next(databases)
+    else:
+        databases = iter(())
+        database_url = f"sqlite:///{tmp_path / 'instance' / 'reporter.sqlite3'}"
+    machine = Crashing(tmp_path, database_url)
+    migrate.upgrade(sa.create_engine(database_url))
+    _organisation_and_staff(machine)
+    try:
+        yield machine
+    finally:
+        if machine.server is not None:
+            machine.crash()
+        next(databases, None)
+
+
+def _send(machine: Crashing, narrative: str, receipts: dict[str, str]) -> None:
+    """One report with a large photo; its receipt noted if the page showed one. A connection the
+    crash cuts is what a reporter would see as a failed send."""
+    try:
+        with httpx.Client(base_url=machine.base, timeout=30) as reporter:
+            fields = {
+                **report_fields(country="CO", region="CO-ANT", narrative=narrative),
+                "csrf_token": csrf_of(reporter.get("/es/followup").text),
+            }
+            check = reporter.post(
+                "/es/report", data=form_data({**fields, "page": "more", "action": "check"})
+            )
+            fields.update(dict(DRAFT.findall(check.text)))
+            sent = reporter.post(
+                "/es/report",
+                data=form_data({**fields, "page": "check", "action": "send"}),
+                files=[("attachments", ("photo.jpg", PHOTO, "image/jpeg"))],
+            )
+    except (httpx.TransportError, AssertionError):
+        return
+    groups = re.findall(r'<span class="group">([0-9]{4})</span>', sent.text)
+    if sent.status_code == 200 and 'class="receipt"' in sent.text:
+        receipts[narrative] = " ".join(groups[:4])
+
+
+def _flood_and_crash(machine: Crashing, round_number: int, receipts: dict[str, str]) -> None:
+    machine.start()
+    threads = [
+        threading.Thread(
+            target=lambda number=number: [
+                _send(machine, f"CRASH round {round_number} reporter {number} report {n}", receipts)
+                for n in range(3)
+            ]
+        )
+        for number in range(REPORTERS)
+    ]
+    for thread in threads:
+        thread.start()
+    # Kill at a different moment each round: before, during and after files are stored.
+    time.sleep(random.Random(round_number).uniform(0.3, 2.5))
+    machine.crash()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def _staff_reads_everything(machine: Crashing) -> dict[str, list[bytes]]:
+    """Every case's story (as its page shows it) -> the files staff download from it."""
+    staff = httpx.Client(base_url=machine.base, timeout=60)
+    page = staff.get("/staff/login")
+    logged_in = staff.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "username": "ana",
+            "passphrase": PASSPHRASE,
+            "code": pyotp.TOTP(TOTP_SECRETS["ana"]).now(),
+        },
+    )
+    assert logged_in.status_code == 302, logged_in.text
+    read: dict[str, list[bytes]] = {}
+    for page_number in range(1, 50):
+        queue = staff.get("/staff/queue", params={"page": page_number}).text
+        cases = list(dict.fromkeys(re.findall(r'href="(/staff/cases/[0-9a-f-]{36})"', queue)))
+        new = [url for url in cases if url not in read]
+        if not new:
+            break
+        for url in new:
+            case = staff.get(url)
+            assert case.status_code == 200, url
+            story = re.search(r"CRASH round \d+ reporter \d+ report \d+", case.text)
+            assert story, f"{url} shows no story"
+            files = []
+            for link in dict.fromkeys(re.findall(rf'href="({url}/files/\d+)"', case.text)):
+                download = staff.get(link)
+                assert download.status_code == 200, link
+                files.append(download.content)
+            read[story.group(0)] = files
+    return read
+
+
+def _check_integrity(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if database_url.startswith("sqlite"):
+                assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            reports_without_case = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(Report)
+                .where(~sa.exists().where(Case.report_id == Report.id))
+            ).scalar_one()
+            assert reports_without_case == 0
+            chunks = (
+                sa.select(AttachmentChunk.attachment_id, sa.func.count().label("stored"))
+                .group_by(AttachmentChunk.attachment_id)
+                .subquery()
+            )
+            incomplete = connection.execute(
+                sa.select(Attachment.id)
+                .outerjoin(chunks, chunks.c.attachment_id == Attachment.id)
+                .where(sa.func.coalesce(chunks.c.stored, 0) != Attachment.chunk_count)
+            ).all()
+            assert incomplete == []
+            orphans = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(AttachmentChunk)
+                .where(~sa.exists().where(Attachment.id == AttachmentChunk.attachment_id))
+            ).scalar_one()
+            assert orphans == 0
+    finally:
+        engine.dispose()
+
+
+def test_every_receipt_shown_before_a_crash_is_a_whole_report(crashing: Crashing) -> None:
+    receipts: dict[str, str] = {}
+    for round_number in range(ROUNDS):
+        _flood_and_crash(crashing, round_number, receipts)
+        _check_integrity(crashing.database_url)
+    # Some reports were sent whole and some were cut off: the crashes fell among submissions.
+    assert receipts, "no report was sent before a crash: the test crashed too early"
+    crashing.start()
+    read = _staff_reads_everything(crashing)
+    assert len(read) < ROUNDS * REPORTERS * 3, "no submission was cut off by a crash"
+    for narrative, receipt in receipts.items():
+        assert narrative in read, f"{narrative}: its receipt was shown, staff cannot read it"
+        files = read[narrative]
+        assert len(files) == 1 and len(files[0]) > 100_000, narrative
+        with httpx.Client(base_url=crashing.base, timeout=30) as reporter:
+            token = csrf_of(reporter.get("/es/followup").text)
+            thread = reporter.post("/es/followup", data={"csrf_token": token, "receipt": receipt})
+            assert thread.status_code == 200 and 'name="text"' in thread.text, narrative
+    # Every stored report is whole, receipt seen or not: one photo each, all the same picture.
+    digests = {hashlib.sha256(files[0]).hexdigest() for files in read.values() if files}
+    assert all(len(files) == 1 for files in read.values()), read.keys()
+    assert len(digests) == 1
+    crashing.stop()
+    _check_integrity(crashing.database_url)
