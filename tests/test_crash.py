@@ -23,8 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from reporter import migrate
-from reporter.reports.models import Attachment, AttachmentChunk, Case, Report
 from tests.conftest import TEST_DATABASE_URL, empty_postgres_database, report_fields
+from tests.integrity import assert_whole
 from tests.media import jpeg_with_gps
 from tests.servers import DRAFT, GUNICORN, GUNICORN_CONFIG, csrf_of, form_data, wait_for
 from tests.test_seizure import PASSPHRASE, TOTP_SECRETS, Seized, _organisation_and_staff
@@ -165,45 +165,11 @@ def _staff_reads_everything(machine: Crashing) -> dict[str, list[bytes]]:
     return read
 
 
-def _check_integrity(database_url: str) -> None:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            if database_url.startswith("sqlite"):
-                assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-                assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
-            reports_without_case = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(Report)
-                .where(~sa.exists().where(Case.report_id == Report.id))
-            ).scalar_one()
-            assert reports_without_case == 0
-            chunks = (
-                sa.select(AttachmentChunk.attachment_id, sa.func.count().label("stored"))
-                .group_by(AttachmentChunk.attachment_id)
-                .subquery()
-            )
-            incomplete = connection.execute(
-                sa.select(Attachment.id)
-                .outerjoin(chunks, chunks.c.attachment_id == Attachment.id)
-                .where(sa.func.coalesce(chunks.c.stored, 0) != Attachment.chunk_count)
-            ).all()
-            assert incomplete == []
-            orphans = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(AttachmentChunk)
-                .where(~sa.exists().where(Attachment.id == AttachmentChunk.attachment_id))
-            ).scalar_one()
-            assert orphans == 0
-    finally:
-        engine.dispose()
-
-
 def test_every_receipt_shown_before_a_crash_is_a_whole_report(crashing: Crashing) -> None:
     receipts: dict[str, str] = {}
     for round_number in range(ROUNDS):
         _flood_and_crash(crashing, round_number, receipts)
-        _check_integrity(crashing.database_url)
+        assert_whole(crashing.database_url)
     # Some reports were sent whole and some were cut off: the crashes fell among submissions.
     assert receipts, "no report was sent before a crash: the test crashed too early"
     crashing.start()
@@ -222,4 +188,4 @@ def test_every_receipt_shown_before_a_crash_is_a_whole_report(crashing: Crashing
     assert all(len(files) == 1 for files in read.values()), read.keys()
     assert len(digests) == 1
     crashing.stop()
-    _check_integrity(crashing.database_url)
+    assert_whole(crashing.database_url)
