@@ -72,11 +72,70 @@ def driver_for(javascript: bool) -> Any:
         "--window-size=400,800",
     ):
         options.add_argument(flag)
+    preferences: dict[str, object] = {
+        "download.default_directory": profile,
+        "download.prompt_for_download": False,
+    }
     if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
+        preferences["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", preferences)
+    # Every request a page makes, for `Contacts`.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+@dataclass
+class Contacts:
+    """Every address the browser's pages asked for (from Chromium's network log), and the status
+    each answered with."""
+
+    hosts: set[str] = field(default_factory=set)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def read(self, driver: Any) -> Contacts:
+        """Add what the pages asked for since the last read."""
+        import json
+        from urllib.parse import urlsplit
+
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            params = message.get("params", {})
+            if message["method"] == "Network.requestWillBeSent":
+                url = params["request"]["url"]
+            elif message["method"] == "Network.webSocketCreated":
+                url = params["url"]
+            elif message["method"] == "Network.responseReceived":
+                self.statuses[params["response"]["url"]] = params["response"]["status"]
+                continue
+            else:
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("data", "blob", "about", "chrome", "devtools"):
+                self.hosts.add(f"{parts.scheme}://{parts.netloc}")
+        return self
+
+
+def fill_form(driver: Any, form: Any, fields: dict[str, object]) -> None:
+    """Answer a form's fields as a person would: pick in lists, tick boxes, type in text boxes."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for name, value in fields.items():
+        values = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+        elements = form.find_elements(By.NAME, name)
+        if not elements:
+            continue
+        first = elements[0]
+        if first.tag_name == "select":
+            Select(first).select_by_value(values[0])
+        elif first.get_attribute("type") in ("checkbox", "radio"):
+            for element in elements:
+                wanted = element.get_attribute("value") in values
+                if element.is_selected() != wanted:
+                    element.click()
+        else:
+            first.clear()
+            first.send_keys(values[0])
 
 
 def click_and_wait(
