@@ -33,6 +33,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Overwrite deleted content, so purged rows do not linger in free pages.
     cursor.execute("PRAGMA secure_delete=ON")
+    # Readers and the writer do not wait for each other: a flood of reports and a moderator's
+    # pages go on side by side (in the default rollback journal, a writer waits for every reader
+    # to finish and may give up: "database is locked").
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # Every commit reaches the disk before its answer leaves: a receipt shown is a report kept.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -57,10 +63,41 @@ def make_engine(url: str) -> Engine:
     """An engine for SQLite (the embedded default) or PostgreSQL."""
     if url.startswith("sqlite"):
         _create_private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # A writer waits up to 15 s for another to finish (SQLite's busy timeout) before giving up.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def take_write_lock(session: Session) -> None:
+    """Begin the session's transaction as a writer now. On SQLite (BEGIN IMMEDIATE) it then
+    waits its turn behind another writer, up to the busy timeout, where a transaction that read
+    first would fail at its first write if another writer committed meanwhile ("database is
+    locked" at once, whatever the timeout). Nothing to do on PostgreSQL, or once the transaction
+    has begun."""
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def empty_log_after_commit(session: Session) -> None:
+    """Once this session commits, copy SQLite's write-ahead log into the database and empty it.
+    The log keeps every page a transaction wrote, as it was written, until the log is reused: a
+    deleted report's ciphertexts would stay in it after `secure_delete` has overwritten them in
+    the database. Nothing to do on PostgreSQL (docs/security.md, "Known limits")."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite" or not isinstance(engine, Engine):
+        return
+
+    def checkpoint(_session: Session) -> None:
+        with engine.connect() as connection:
+            # Waits (busy timeout) for readers of older pages; what it cannot do now, the next
+            # deletion or SQLite's own checkpoints do.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    event.listen(session, "after_commit", checkpoint, once=True)
 
 
 def init_app(app: Flask, url: str) -> None:

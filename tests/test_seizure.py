@@ -395,10 +395,19 @@ def test_a_seized_server_holds_no_canary_address_or_user_agent(seized: Seized) -
     assert _post(chefe, f"{deleted}/delete", f"{deleted}/delete").status_code == 302
     seized.cli("purge")
     seized.cli("backup", str(seized.backups / "reporter.backup"))
+    # Taken from the running server (the SQLite write-ahead log and its index with it), then
+    # again once it has stopped.
+    running = _taken(seized)
     seized.stop()
-
-    taken = _taken(seized)
+    stopped = _taken(seized)
+    taken = {
+        **{f"{name} (running)": data for name, data in running.items()},
+        **{f"{name} (stopped)": data for name, data in stopped.items()},
+    }
     assert any(name.startswith("backups/") for name in taken)
+    assert any("reporter.sqlite3-wal" in name for name in running) or (
+        seized.database_url.startswith("postgresql")
+    )
     secrets = {
         **{name: text.encode() for name, text in TEXT_CANARIES.items()},
         **{name: text.encode() for name, text in STAFF_CANARIES.items()},
@@ -422,7 +431,8 @@ def test_a_seized_server_holds_no_canary_address_or_user_agent(seized: Seized) -
         if secret in data
     ]
     assert not found, found
-    # The deleted report's ciphertexts were overwritten, not only unlinked (secure_delete).
+    # The deleted report's ciphertexts were overwritten, not only unlinked (secure_delete), in the
+    # database and in its write-ahead log.
     if not seized.database_url.startswith("postgresql"):
         database = {name: data for name, data in taken.items() if "reporter.sqlite3" in name}
         assert database

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from reporter.cases.models import CaseNote
+from reporter.db import empty_log_after_commit
 from reporter.orgs.models import Organisation
 from reporter.reports.models import (
     FINISHED_STATUSES,
@@ -37,6 +38,7 @@ def delete_case(session: Session, case: Case) -> bool:
     """Remove one organisation's case (its notes and coding go with it); the report itself goes
     when no organisation has it any more. Returns whether the report was deleted."""
     report = case.report
+    empty_log_after_commit(session)
     session.execute(
         delete(IndexToken).where(
             IndexToken.report_id == case.report_id,
@@ -55,6 +57,7 @@ def delete_case(session: Session, case: Case) -> bool:
 
 def purge_content(session: Session, report: Report) -> None:
     """Drop what the reporter sent (content, files, messages) and staff notes; keep case coding."""
+    empty_log_after_commit(session)
     session.execute(delete(Attachment).where(Attachment.report_id == report.id))
     session.execute(delete(Message).where(Message.report_id == report.id))
     session.execute(delete(CaseNote).where(CaseNote.report_id == report.id))

@@ -14,6 +14,7 @@ from reporter.attachments import storage
 from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
 from reporter.crypto import contexts
+from reporter.db import take_write_lock
 from reporter.orgs.models import Organisation
 from reporter.reports.models import Message, Report
 from reporter.reports.service import (
@@ -128,6 +129,7 @@ def _add_message(
     files: list[CleanFile],
     today: dt.date | None,
 ) -> Message:
+    take_write_lock(session)
     savepoint = session.begin_nested()
     try:
         message = Message(

@@ -19,6 +19,7 @@ from reporter.attachments import storage
 from reporter.attachments.sanitize import CleanFile
 from reporter.attachments.storage import AttachmentRef
 from reporter.crypto import contexts
+from reporter.db import take_write_lock
 from reporter.orgs.models import Organisation
 from reporter.orgs.service import recipients_for
 from reporter.reports.models import Case, InstanceValue, Report, SentDraft
@@ -182,6 +183,7 @@ def submit_report(
     content_key = crypto.new_key()
     thread_key = crypto.new_key()
 
+    take_write_lock(session)
     savepoint = session.begin_nested()
     try:
         received_on = today or dt.date.today()
