@@ -66,7 +66,7 @@ def _argon2_seconds() -> float:
 
 
 def _clean(data: bytes) -> tuple[str, float, int]:
-    done = subprocess.run(  # noqa: S603 (our own interpreter and code)
+    done = subprocess.run(
         [sys.executable, "-c", CLEAN_ONCE],
         input=data,
         capture_output=True,

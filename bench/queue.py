@@ -58,13 +58,14 @@ def _reset(app: object) -> None:
     migrate.recreate(engine_of(app))  # type: ignore[arg-type]
 
 
-def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes]:
+def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes, str]:
+    """One organisation with `count` encrypted reports: its id, private key and recovery key."""
     session = new_session(app)  # type: ignore[arg-type]
     org = create_organisation(
         session, name="Bench", slug="bench", kind="national", countries=["BR", "CO"]
     )
     session.commit()
-    organisation, private_key = org.organisation, org.private_key
+    organisation, private_key, recovery_key = org.organisation, org.private_key, org.recovery_key
     blind = Keyring(organisation, {1: private_key}).index_key
     rng = random.Random(42)
     start = dt.date(2026, 11, 1)
@@ -162,7 +163,7 @@ def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes]:
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     session.close()
-    return organisation.id, private_key
+    return organisation.id, private_key, recovery_key
 
 
 def _login(app: object, organisation_id: uuid.UUID, private_key: bytes) -> object:
@@ -236,7 +237,7 @@ def main() -> int:
     for size in (int(s) for s in options.sizes.split(",")):
         _reset(app)
         started = time.perf_counter()
-        organisation_id, private_key = _seed(app, size)
+        organisation_id, private_key, _recovery_key = _seed(app, size)
         seeded = time.perf_counter() - started
         client = _login(app, organisation_id, private_key)
         _time(client, "/staff/queue", 2)  # warm caches

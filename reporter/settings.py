@@ -82,6 +82,9 @@ class Settings:
     queue_page_size: int = 50
     receipt_time_cost: int = 2
     receipt_memory_kib: int = 65536
+    # Receipt derivations one process runs at once, at a lower CPU priority (crypto/kdf.py):
+    # with gunicorn's workers, at most one per core.
+    receipt_threads: int = 1
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     # What this process serves: "public" (the reporter's pages only: no staff route exists, not
@@ -234,6 +237,8 @@ def _complete(settings: Settings) -> Settings:
         changes["receipt_pepper"] = _instance_secret(instance, "receipt_pepper")
     if settings.staff_idle_minutes * 60 >= settings.csrf_time_limit_seconds:
         raise SettingsError("staff_idle_minutes must be shorter than csrf_time_limit_seconds")
+    if settings.receipt_threads < 1:
+        raise SettingsError("receipt_threads: at least 1")
     for entry in settings.trusted_proxies:
         try:
             ipaddress.ip_network(entry, strict=False)

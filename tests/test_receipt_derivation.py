@@ -178,3 +178,48 @@ def test_a_mangled_draft_id_is_not_a_draft(draft: str) -> None:
     no receipt: the report pages start a new draft instead."""
     with pytest.raises(crypto.InvalidReceiptFormat):
         crypto.receipt_for_draft(KNOWN_SECRET, draft)
+
+
+def test_receipt_derivations_run_at_a_lower_priority_one_at_a_time() -> None:
+    """A flood of receipts must not take the CPU from staff pages: derivations run in their own
+    threads at nice +10, no more at once than the setting says (and the caller's thread keeps its
+    priority)."""
+    import os
+    import threading
+    import time
+
+    from reporter.crypto import kdf
+
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = priority()
+    kdf.set_receipt_threads(1)
+    try:
+        assert kdf._receipt_executor().submit(priority).result() == min(
+            19, mine + kdf.RECEIPT_NICENESS
+        )
+        running = []
+        peak = []
+        lock = threading.Lock()
+
+        def slow() -> None:
+            with lock:
+                running.append(1)
+                peak.append(len(running))
+            time.sleep(0.05)
+            with lock:
+                running.pop()
+
+        futures = [kdf._receipt_executor().submit(slow) for _ in range(4)]
+        for future in futures:
+            future.result()
+        assert max(peak) == 1
+        kdf.set_receipt_threads(2)
+        futures = [kdf._receipt_executor().submit(slow) for _ in range(4)]
+        for future in futures:
+            future.result()
+        assert max(peak) == 2
+    finally:
+        kdf.set_receipt_threads(1)
+    assert priority() == mine

@@ -31,6 +31,7 @@ from reporter.crypto.kdf import (
     normalise_receipt,
     receipt_for_draft,
     sent_draft_tag,
+    set_receipt_threads,
     verifier_matches,
 )
 from reporter.crypto.padding import pad_file, padme_length
@@ -85,6 +86,7 @@ __all__ = [
     "recovery_keypair",
     "seal",
     "sent_draft_tag",
+    "set_receipt_threads",
     "token_keypair",
     "unseal",
     "verifier_matches",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
@@ -61,6 +65,46 @@ def normalise_receipt(text: str) -> str:
     return digits
 
 
+# Receipt derivations run in a few threads of their own, at a lower CPU priority (nice +10): a
+# flood of reports or of receipt guesses then takes the CPU only when staff pages and the
+# reporters' other pages do not need it, and no more derivations run at once than there are
+# threads (each uses 64 MiB; more at once only wait for memory). Remade after a fork.
+RECEIPT_NICENESS = 10
+_receipt_threads = 1
+_receipt_pool: tuple[int, ThreadPoolExecutor] | None = None
+_receipt_pool_lock = threading.Lock()
+
+
+def set_receipt_threads(threads: int) -> None:
+    """How many receipt derivations one process runs at a time (the app's settings say)."""
+    global _receipt_threads, _receipt_pool
+    with _receipt_pool_lock:
+        if threads != _receipt_threads:
+            _receipt_threads = max(1, threads)
+            _receipt_pool = None
+
+
+def _lower_priority() -> None:
+    # Where it is not allowed, the derivation runs at the usual priority.
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + RECEIPT_NICENESS))
+
+
+def _receipt_executor() -> ThreadPoolExecutor:
+    global _receipt_pool
+    with _receipt_pool_lock:
+        if _receipt_pool is None or _receipt_pool[0] != os.getpid():
+            executor = ThreadPoolExecutor(
+                max_workers=_receipt_threads,
+                thread_name_prefix="receipt-derivation",
+                initializer=_lower_priority,
+            )
+            _receipt_pool = (os.getpid(), executor)
+        return _receipt_pool[1]
+
+
 def _argon2(secret: bytes, salt: bytes, cost: Cost, length: int) -> bytes:
     return hash_secret_raw(
         secret=secret,
@@ -76,7 +120,7 @@ def _argon2(secret: bytes, salt: bytes, cost: Cost, length: int) -> bytes:
 def derive_receipt_keys(receipt: str, salt: bytes, pepper: bytes, cost: Cost) -> ReceiptKeys:
     """One Argon2id run over the peppered receipt yields the lookup id and the reporter key."""
     peppered = hmac.new(pepper, normalise_receipt(receipt).encode("ascii"), hashlib.sha256).digest()
-    output = _argon2(peppered, salt, cost, 64)
+    output = _receipt_executor().submit(_argon2, peppered, salt, cost, 64).result()
     return ReceiptKeys(lookup_id=output[:32], reporter_key=output[32:])
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from reporter import crypto
 from reporter.crypto import contexts
@@ -222,7 +222,12 @@ def _open_recovery_slot(
 
 
 def network(session: Session) -> Organisation | None:
-    return session.scalar(select(Organisation).where(Organisation.kind == NETWORK))
+    # Its countries are not needed to route a report: not loaded unless asked for.
+    return session.scalar(
+        select(Organisation)
+        .where(Organisation.kind == NETWORK)
+        .options(lazyload(Organisation.countries))
+    )
 
 
 def covered_countries(session: Session) -> list[str]:
@@ -239,6 +244,7 @@ def national_recipients(session: Session, country: str) -> list[Organisation]:
             .join(OrganisationCountry)
             .where(Organisation.kind == NATIONAL, OrganisationCountry.country_code == country)
             .order_by(Organisation.name)
+            .options(lazyload(Organisation.countries))
         )
     )
 

@@ -23,7 +23,7 @@ from reporter.context import current_settings
 from reporter.db import get_session
 from reporter.flood import Verdict
 from reporter.forms import check_files
-from reporter.orgs.service import covered_countries, recipients_for
+from reporter.orgs.service import covered_countries, national_recipients
 from reporter.public.language import public_blueprint
 from reporter.reports import wizard
 from reporter.reports.forms import ReportForm
@@ -54,7 +54,11 @@ class Problems:
 
 
 def _countries() -> list[str]:
-    return covered_countries(get_session())
+    """The countries some organisation covers, read once per request."""
+    if "covered_countries" not in g:
+        g.covered_countries = covered_countries(get_session())
+    countries: list[str] = g.covered_countries
+    return countries
 
 
 def _form(answers: MultiDict[str, str]) -> ReportForm:
@@ -153,9 +157,7 @@ def _render_page(
     country = answers.get("country", "")
     national = []
     if country and (country == wizard.COUNTRY_NOT_SAID or country in _countries()):
-        national = [
-            org for org in recipients_for(get_session(), country, False) if org.kind == "national"
-        ]
+        national = national_recipients(get_session(), country)
     settings = current_settings()
     html = render_template(
         "public/report_page.html",
