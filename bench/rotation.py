@@ -87,7 +87,7 @@ def _state(app: Any) -> dict[int, int]:
     session = new_session(app)
     try:
         rows = session.execute(select(Case.key_version, func.count()).group_by(Case.key_version))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
     finally:
         session.close()
 

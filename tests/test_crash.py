@@ -7,85 +7,33 @@ without its file; the database passes its integrity check."""
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import re
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
-import sqlalchemy as sa
 
-from reporter import migrate
-from tests.conftest import TEST_DATABASE_URL, empty_postgres_database, report_fields
+from tests.conftest import report_fields
 from tests.integrity import assert_whole
 from tests.media import jpeg_with_gps
-from tests.servers import DRAFT, GUNICORN, GUNICORN_CONFIG, csrf_of, form_data, wait_for
-from tests.test_seizure import PASSPHRASE, TOTP_SECRETS, Seized, _organisation_and_staff
+from tests.servers import DRAFT, Served, csrf_of, form_data, served
 
 ROUNDS = 6
 REPORTERS = 4
 PHOTO = jpeg_with_gps(size=(1400, 1000), noise=True)  # about 1.5 MB: some 25 chunks stored
 
 
-class Crashing(Seized):
-    """A server started in its own process group, so that one kill takes master and workers."""
-
-    def start(self) -> None:
-        log = (self.logs / "gunicorn.log").open("ab")
-        self.server = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "2",
-                "--config",
-                str(GUNICORN_CONFIG),
-                "reporter:create_app()",
-            ],
-            env=self.environment,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        wait_for(f"{self.base}/robots.txt", self.server)
-
-    def crash(self) -> None:
-        assert self.server is not None
-        os.killpg(self.server.pid, signal.SIGKILL)
-        self.server.wait(timeout=20)
-        self.server = None
-
-
 @pytest.fixture
-def crashing(tmp_path: Path) -> Iterator[Crashing]:
-    if TEST_DATABASE_URL.startswith("postgresql"):
-        databases = empty_postgres_database(TEST_DATABASE_URL, "crash")
-        database_url = next(databases)
-    else:
-        databases = iter(())
-        database_url = f"sqlite:///{tmp_path / 'instance' / 'reporter.sqlite3'}"
-    machine = Crashing(tmp_path, database_url)
-    migrate.upgrade(sa.create_engine(database_url))
-    _organisation_and_staff(machine)
-    try:
+def crashing(tmp_path: Path) -> Iterator[Served]:
+    with served(tmp_path, Served, "crash") as machine:
         yield machine
-    finally:
-        if machine.server is not None:
-            machine.crash()
-        next(databases, None)
 
 
-def _send(machine: Crashing, narrative: str, receipts: dict[str, str]) -> None:
+def _send(machine: Served, narrative: str, receipts: dict[str, str]) -> None:
     """One report with a large photo; its receipt noted if the page showed one. A connection the
     crash cuts is what a reporter would see as a failed send."""
     try:
@@ -110,8 +58,8 @@ def _send(machine: Crashing, narrative: str, receipts: dict[str, str]) -> None:
         receipts[narrative] = " ".join(groups[:4])
 
 
-def _flood_and_crash(machine: Crashing, round_number: int, receipts: dict[str, str]) -> None:
-    machine.start()
+def _flood_and_crash(machine: Served, round_number: int, receipts: dict[str, str]) -> None:
+    machine.start(own_process_group=True)
     threads = [
         threading.Thread(
             target=lambda number=number: [
@@ -130,20 +78,9 @@ def _flood_and_crash(machine: Crashing, round_number: int, receipts: dict[str, s
         thread.join(timeout=60)
 
 
-def _staff_reads_everything(machine: Crashing) -> dict[str, list[bytes]]:
+def _staff_reads_everything(machine: Served) -> dict[str, list[bytes]]:
     """Every case's story (as its page shows it) -> the files staff download from it."""
-    staff = httpx.Client(base_url=machine.base, timeout=60)
-    page = staff.get("/staff/login")
-    logged_in = staff.post(
-        "/staff/login",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "username": "ana",
-            "passphrase": PASSPHRASE,
-            "code": pyotp.TOTP(TOTP_SECRETS["ana"]).now(),
-        },
-    )
-    assert logged_in.status_code == 302, logged_in.text
+    staff = machine.log_in("ana")
     read: dict[str, list[bytes]] = {}
     for page_number in range(1, 50):
         queue = staff.get("/staff/queue", params={"page": page_number}).text
@@ -165,7 +102,7 @@ def _staff_reads_everything(machine: Crashing) -> dict[str, list[bytes]]:
     return read
 
 
-def test_every_receipt_shown_before_a_crash_is_a_whole_report(crashing: Crashing) -> None:
+def test_every_receipt_shown_before_a_crash_is_a_whole_report(crashing: Served) -> None:
     receipts: dict[str, str] = {}
     for round_number in range(ROUNDS):
         _flood_and_crash(crashing, round_number, receipts)

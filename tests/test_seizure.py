@@ -11,45 +11,24 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 import sqlalchemy as sa
 
-from reporter import create_app, migrate
-from reporter.accounts.models import MODERATOR, ORG_ADMIN
-from reporter.accounts.service import create_staff_member
-from reporter.db import engine_of, new_session
-from reporter.orgs.models import NATIONAL
-from reporter.orgs.service import create_organisation
 from reporter.reports.models import Attachment, AttachmentChunk, Report
-from reporter.settings import load_settings
-from tests.conftest import FAST, TEST_DATABASE_URL, empty_postgres_database, report_fields
+from tests.conftest import report_fields
 from tests.factories import act_form
 from tests.media import CANARIES as FILE_CANARIES
 from tests.media import CANARY_GPS_BYTES, hostile_jpeg, hostile_mp3, hostile_pdf
-from tests.servers import (
-    DRAFT,
-    GUNICORN,
-    GUNICORN_CONFIG,
-    csrf_of,
-    form_data,
-    free_port,
-    receipt_on,
-    wait_for,
-)
+from tests.servers import DRAFT, Served, csrf_of, form_data, receipt_on, served
 
-REPORTER_CLI = Path(sys.executable).with_name("reporter")
-PASSPHRASE = "a long passphrase for the seizure"
 TEXT_CANARIES = {
     "narrative": "SEIZURENARRATIVE the officer with badge 5521 took my kit",
     "violation_other": "SEIZUREOTHER they burned my papers",
@@ -72,7 +51,6 @@ AGENTS = [
     "Opera/9.80 (SEIZUREUA-THREE; J2ME/MIDP)",
     "Mozilla/5.0 (SEIZUREUA-STAFF; X11; Linux x86_64)",
 ]
-TOTP_SECRETS = {name: pyotp.random_base32() for name in ("ana", "bia", "chefe")}
 
 
 def _address_forms(address: str) -> list[bytes]:
@@ -81,154 +59,24 @@ def _address_forms(address: str) -> list[bytes]:
     return [address.encode(), socket.inet_pton(family, address)]
 
 
-class Seized:
+class Seized(Served):
     """The app under gunicorn, and what a thief would take from its machine."""
 
-    def __init__(self, folder: Path, database_url: str) -> None:
-        self.folder = folder
-        self.database_url = database_url
-        self.instance = folder / "instance"
-        self.temporary = folder / "tmp"
-        self.logs = folder / "logs"
-        self.backups = folder / "backups"
-        for path in (self.instance, self.temporary, self.logs, self.backups):
-            path.mkdir(mode=0o700)
-        self.settings = {
-            "database_url": database_url,
-            "trusted_proxies": "127.0.0.1",
-            "receipt_min_seconds": "0",
-            "submit_rate_limit": "1000 per minute",
-            "receipt_rate_limit": "1000 per minute",
-            "login_rate_limit": "1000 per minute",
-            "anonymous_submit_capacity": "1000 per minute",
-            "anonymous_receipt_capacity": "1000 per minute",
-            "anonymous_login_capacity": "1000 per minute",
-            "secret_key": uuid.uuid4().hex * 2,
-            "receipt_pepper": uuid.uuid4().hex * 2,
-            **{key: str(value) for key, value in FAST.items()},
-        }
-        self.environment = {
-            **{
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith("REPORTER_") and key not in ("TMPDIR", "TEMP", "TMP")
-            },
-            **{f"REPORTER_{key.upper()}": value for key, value in self.settings.items()},
-            "REPORTER_INSTANCE_PATH": str(self.instance),
-            "TMPDIR": str(self.temporary),
-        }
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.server: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = (self.logs / "gunicorn.log").open("ab")
-        self.server = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "2",
-                "--config",
-                str(GUNICORN_CONFIG),
-                "reporter:create_app()",
-            ],
-            env=self.environment,
-            stdout=log,
-            stderr=log,
-        )
-        wait_for(f"{self.base}/robots.txt", self.server)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-            self.server = None
-
-    def cli(self, *arguments: str) -> str:
-        done = subprocess.run(
-            [str(REPORTER_CLI), *arguments],
-            env=self.environment,
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-        with (self.logs / "cli.log").open("ab") as log:
-            log.write(done.stdout + done.stderr)
-        assert done.returncode == 0, done.stderr.decode()
-        return done.stdout.decode()
-
-    def client(self, number: int) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base,
-            headers={"User-Agent": AGENTS[number], "X-Forwarded-For": ADDRESSES[number]},
-            timeout=60,
-        )
-
-    def app(self) -> Any:
-        values: dict[str, Any] = dict(self.settings)
-        values["trusted_proxies"] = (values["trusted_proxies"],)
-        values["receipt_min_seconds"] = 0.0
-        for key in FAST:
-            values[key] = int(values[key])
-        return create_app(
-            load_settings(environ={}, instance_path=str(self.folder / "tool-instance"), **values)
-        )
+    def client_number(self, number: int) -> httpx.Client:
+        """Reporter or staff member `number`, with their own browser and forwarded address."""
+        return self.client({"User-Agent": AGENTS[number], "X-Forwarded-For": ADDRESSES[number]})
 
 
 @pytest.fixture
 def seized(tmp_path: Path) -> Iterator[Seized]:
-    if TEST_DATABASE_URL.startswith("postgresql"):
-        databases = empty_postgres_database(TEST_DATABASE_URL, "seizure")
-        database_url = next(databases)
-    else:
-        databases = iter(())
-        database_url = f"sqlite:///{tmp_path / 'instance' / 'reporter.sqlite3'}"
-    machine = Seized(tmp_path, database_url)
-    migrate.upgrade(sa.create_engine(database_url))
-    _organisation_and_staff(machine)
-    machine.start()
-    try:
+    with served(tmp_path, Seized, "seizure") as machine:
+        machine.start()
         yield machine
-    finally:
-        machine.stop()
-        next(databases, None)
-
-
-def _organisation_and_staff(machine: Seized) -> None:
-    app = machine.app()
-    session = new_session(app)
-    try:
-        created = create_organisation(
-            session, name="Red Colombia", slug="colombia", kind=NATIONAL, countries=["CO"]
-        )
-        for name, role in (("ana", MODERATOR), ("bia", MODERATOR), ("chefe", ORG_ADMIN)):
-            create_staff_member(
-                session,
-                created.organisation,
-                username=name,
-                role=role,
-                password=PASSPHRASE,
-                organisation_private_key=created.private_key,
-                advocacy_key=created.advocacy_key,
-                cost=app.extensions["reporter.settings"].password_cost,
-                totp_secret=TOTP_SECRETS[name],
-            )
-        session.commit()
-    finally:
-        session.close()
-        engine_of(app).dispose()
 
 
 def _send_report(machine: Seized, number: int, **answers: Any) -> str:
     """A whole report with three hostile files, from reporter `number`; its receipt."""
-    with machine.client(number) as reporter:
+    with machine.client_number(number) as reporter:
         fields = {
             **report_fields(country="CO", region="CO-ANT", **answers),
             "csrf_token": csrf_of(reporter.get("/es/followup").text),
@@ -253,19 +101,7 @@ def _send_report(machine: Seized, number: int, **answers: Any) -> str:
 
 
 def _log_in(machine: Seized, name: str) -> httpx.Client:
-    staff = machine.client(3)
-    page = staff.get("/staff/login")
-    done = staff.post(
-        "/staff/login",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "username": name,
-            "passphrase": PASSPHRASE,
-            "code": pyotp.TOTP(TOTP_SECRETS[name]).now(),
-        },
-    )
-    assert done.status_code == 302, done.text
-    return staff
+    return machine.log_in(name, {"User-Agent": AGENTS[3], "X-Forwarded-For": ADDRESSES[3]})
 
 
 def _post(staff: httpx.Client, page: str, action: str, **fields: Any) -> httpx.Response:
@@ -351,7 +187,7 @@ def _postgres_files(database_url: str) -> dict[str, bytes]:
 def test_a_seized_server_holds_no_canary_address_or_user_agent(seized: Seized) -> None:
     receipt = _send_report(seized, 0, **TEXT_CANARIES)
     _send_report(seized, 1, narrative=DELETED_CANARY, contact="")
-    with seized.client(2) as reporter:
+    with seized.client_number(2) as reporter:
         # A few wrong guesses, and the reporter's reply.
         for guess in ("1111 2222 3333 4444", "9999 8888 7777 6666"):
             token = csrf_of(reporter.get("/es/followup").text)
