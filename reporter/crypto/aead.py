@@ -28,11 +28,15 @@ def encrypt(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
 
 def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
     """Decrypt what encrypt() produced, or raise DecryptionFailed."""
+    return _open(ChaCha20Poly1305(key), ciphertext, associated_data)
+
+
+def _open(cipher: ChaCha20Poly1305, ciphertext: bytes, associated_data: bytes) -> bytes:
     if len(ciphertext) < NONCE_BYTES + 16:
         raise DecryptionFailed("ciphertext too short")
     nonce, sealed = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
     try:
-        return ChaCha20Poly1305(key).decrypt(nonce, sealed, associated_data)
+        return cipher.decrypt(nonce, sealed, associated_data)
     except InvalidTag as exc:
         raise DecryptionFailed("authentication failed") from exc
 
@@ -45,15 +49,7 @@ def decrypt_records(records: Iterable[tuple[bytes, bytes, bytes]]) -> Iterator[b
         cipher = ciphers.get(key)
         if cipher is None:
             cipher = ciphers[key] = ChaCha20Poly1305(key)
-        if len(ciphertext) < NONCE_BYTES + 16:
-            raise DecryptionFailed("ciphertext too short")
-        try:
-            opened = cipher.decrypt(
-                ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:], associated_data
-            )
-        except InvalidTag as exc:
-            raise DecryptionFailed("authentication failed") from exc
-        yield unpad_text(opened)
+        yield unpad_text(_open(cipher, ciphertext, associated_data))
 
 
 def encrypt_text(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:

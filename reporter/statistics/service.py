@@ -71,10 +71,6 @@ class CountedAct(Protocol):
 ActsOfCase = Callable[[Session, Case, bytes], Sequence[CountedAct]]
 
 
-# What the tables read (`statistics/tables.py`).
-TABLED = frozenset({ACTS, BY_PERPETRATOR, BY_POPULATION})
-
-
 def _contribution(acts: Sequence[CountedAct]) -> Counter[Cell]:
     """(dimensions..., measure) -> count for these acts (see MEASURES)."""
     counts: Counter[Cell] = Counter()
