@@ -29,6 +29,8 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import insert, text
 
@@ -38,6 +40,7 @@ from reporter import create_app, crypto, migrate
 from reporter.cases.service import PRIORITY_RANK
 from reporter.db import engine_of, new_session
 from reporter.orgs.keyring import Keyring
+from reporter.orgs.models import Organisation
 from reporter.orgs.service import create_organisation
 from reporter.queue.blind_index import index_token
 from reporter.reports.models import Case, IndexToken, Report
@@ -54,22 +57,42 @@ FAST = {
 STATUSES = ["new"] * 5 + ["in_review", "documented", "referred", "closed", "spam"]
 
 
+# Each seeded organisation's advocacy key, which a member created for it receives.
+ADVOCACY_KEYS: dict[uuid.UUID, bytes] = {}
+
+
 def _reset(app: object) -> None:
     migrate.recreate(engine_of(app))  # type: ignore[arg-type]
 
 
-def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes, str]:
-    """One organisation with `count` encrypted reports: its id, private key and recovery key."""
+def _filler(rng: random.Random) -> str:
+    return "x" * rng.randint(200, 2000)
+
+
+def _seed(
+    app: object,
+    count: int,
+    narrative: Callable[[random.Random], str] = _filler,
+    extra: tuple[
+        type[Any], Callable[[Organisation, bytes, uuid.UUID, dict[str, Any]], dict[str, Any]]
+    ]
+    | None = None,
+) -> tuple[uuid.UUID, bytes, str]:
+    """One organisation with `count` encrypted reports: its id, private key and recovery key.
+    `narrative` writes each story; `extra`, if given, is a model and the row of it each case
+    gets (made from the organisation, its private key, the report id and content)."""
     session = new_session(app)  # type: ignore[arg-type]
     org = create_organisation(
         session, name="Bench", slug="bench", kind="national", countries=["BR", "CO"]
     )
     session.commit()
     organisation, private_key, recovery_key = org.organisation, org.private_key, org.recovery_key
+    ADVOCACY_KEYS[organisation.id] = org.advocacy_key
     blind = Keyring(organisation, {1: private_key}).index_key
     rng = random.Random(42)
     start = dt.date(2026, 11, 1)
     batch_reports, batch_cases, batch_tokens = [], [], []
+    batch_extra: list[dict[str, Any]] = []
     for number in range(count):
         report_id = uuid.uuid4()
         country = rng.choice(["BR", "BR", "BR", "CO"])
@@ -88,7 +111,7 @@ def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes, str]:
             "perpetrators": ["police"],
             "relation": "self",
             "populations": [],
-            "narrative": "x" * rng.randint(200, 2000),
+            "narrative": narrative(rng),
             "sought_protection": "",
             "reasons_not": [],
             "share_with_network": False,
@@ -152,12 +175,16 @@ def _seed(app: object, count: int) -> tuple[uuid.UUID, bytes, str]:
                     "received_on": received,
                 }
             )
+        if extra is not None:
+            batch_extra.append(extra[1](organisation, private_key, report_id, content))
         if len(batch_reports) >= 2000 or number == count - 1:
             session.execute(insert(Report), batch_reports)
             session.execute(insert(Case), batch_cases)
             session.execute(insert(IndexToken), batch_tokens)
+            if extra is not None:
+                session.execute(insert(extra[0]), batch_extra)
             session.commit()
-            batch_reports, batch_cases, batch_tokens = [], [], []
+            batch_reports, batch_cases, batch_tokens, batch_extra = [], [], [], []
     engine = engine_of(app)  # type: ignore[arg-type]
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
@@ -172,7 +199,6 @@ def _login(app: object, organisation_id: uuid.UUID, private_key: bytes) -> objec
     import pyotp
 
     from reporter.accounts.service import create_staff_member
-    from reporter.orgs.models import Organisation
 
     session = new_session(app)  # type: ignore[arg-type]
     org = session.get(Organisation, organisation_id)
@@ -184,6 +210,7 @@ def _login(app: object, organisation_id: uuid.UUID, private_key: bytes) -> objec
         role="moderator",
         password="bench passphrase long",
         organisation_private_key=private_key,
+        advocacy_key=ADVOCACY_KEYS[organisation_id],
         cost=crypto.Cost(1, 1024),
         totp_secret=secret,
     )

@@ -764,6 +764,38 @@ def purge_command() -> None:
     )
 
 
+@click.command("notify")
+@with_appcontext
+def notify_command() -> None:
+    """Send the staff notices that are due: run every notice_minimum_minutes by a timer."""
+    from reporter.accounts.service import utcnow
+    from reporter.notices.mail import Mailer
+    from reporter.notices.service import collect, send_due
+
+    settings = current_settings()
+    if not (settings.smtp_host and settings.notice_sender):
+        raise click.ClickException("notices need smtp_host and notice_sender in the settings")
+    session = new_session()
+    mailer = Mailer(settings)
+    try:
+        now = utcnow()
+        collected = collect(session, settings, now)
+        session.commit()
+        with current_app.test_request_context("/"):
+            sent = send_due(session, settings, now, mailer.send)
+    finally:
+        mailer.close()
+        session.close()
+    click.echo(
+        f"new activity for {collected.members} staff members; "
+        f"digests sent: {sent.sent}; not sent: {sent.failed}"
+    )
+    if sent.failed:
+        raise click.ClickException(
+            f"{sent.failed} digests could not be sent; the next run tries them again"
+        )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(init_command)
@@ -772,6 +804,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(org_group)
     app.cli.add_command(purge_command)
+    app.cli.add_command(notify_command)
     app.cli.add_command(check_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

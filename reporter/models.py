@@ -15,6 +15,7 @@ from reporter.reports.models import (
     Message,
     Report,
 )
+from reporter.search.models import CaseSearchText
 from reporter.statistics.models import StatContribution
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "CaseAct",
     "CaseLink",
     "CaseNote",
+    "CaseSearchText",
     "IndexToken",
     "InstanceValue",
     "Invitation",

@@ -21,6 +21,7 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ru", "uk", "ar", "sw", "i
 
 
 SURFACES = ("both", "public", "staff")
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 class SettingsError(ValueError):
@@ -80,6 +81,12 @@ class Settings:
     # An invitation or access-reset link works once, for this long.
     invitation_hours: int = 72
     queue_page_size: int = 50
+    # A search of the queue reads every case's text in memory; past this it stops and says how
+    # far it got (the next page goes on from there).
+    search_seconds: float = 10.0
+    # A login writes the search texts of cases changed since the last one, for at most this long
+    # (after an upgrade, the older cases take a few logins; the search reads them meanwhile).
+    search_index_seconds: float = 3.0
     receipt_time_cost: int = 2
     receipt_memory_kib: int = 65536
     # Receipt derivations one process runs at once, at a lower CPU priority (crypto/kdf.py):
@@ -94,6 +101,28 @@ class Settings:
     # The addresses people reach this process at (https://…, and http://….onion for the onion
     # service): `reporter check` refuses plain http:// anywhere but an onion or this machine.
     site_urls: tuple[str, ...] = ()
+    # Notices to staff by email (reporter/notices, `reporter notify` from a timer): digests that
+    # say only that there is new activity, sent on a fixed schedule, never when a report arrives.
+    # The mail server: STARTTLS on 587, TLS from the start on 465, or "none" on this machine only.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 30.0
+    # The notices' sender address, and the staff pages' address the notice links to (default:
+    # the first of site_urls).
+    notice_sender: str = ""
+    staff_url: str = ""
+    # Digests go out at fixed times: every notice_minutes (on the clock: :00 and :30 for 30), or
+    # every notice_urgent_minutes when an urgent case has news. Neither may be shorter than
+    # notice_minimum_minutes, the interval of the timer that runs `reporter notify`, and each is
+    # a whole multiple of it.
+    notice_minutes: int = 30
+    notice_urgent_minutes: int = 10
+    notice_minimum_minutes: int = 10
+    # Admins are told of an invitation this many hours before it expires.
+    notice_invitation_hours: int = 24
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -244,6 +273,21 @@ def _complete(settings: Settings) -> Settings:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as exc:
             raise SettingsError(f"trusted_proxies: not an address or network: {entry!r}") from exc
+    if settings.smtp_security not in SMTP_SECURITY:
+        raise SettingsError(
+            f"smtp_security: one of {', '.join(SMTP_SECURITY)}, got {settings.smtp_security!r}"
+        )
+    minimum = settings.notice_minimum_minutes
+    if minimum < 1:
+        raise SettingsError("notice_minimum_minutes: at least 1")
+    for name in ("notice_minutes", "notice_urgent_minutes"):
+        minutes = getattr(settings, name)
+        if minutes < minimum or minutes % minimum:
+            raise SettingsError(
+                f"{name}: a whole multiple of notice_minimum_minutes ({minimum}), got {minutes}"
+            )
+    if settings.notice_urgent_minutes > settings.notice_minutes:
+        raise SettingsError("notice_urgent_minutes: not longer than notice_minutes")
     if settings.surfaces not in SURFACES:
         raise SettingsError(f"surfaces: one of {', '.join(SURFACES)}, got {settings.surfaces!r}")
     if settings.default_language not in settings.languages:

@@ -263,3 +263,5 @@ def test_the_contexts_of_stored_data_never_change() -> None:
         == b"reporter/statistics-release/v1|" + one.bytes + two.bytes
     )
     assert contexts.stat_link(one, two) == b"reporter/stat-link/v1|" + one.bytes + two.bytes
+    assert contexts.search_text(one, two) == b"reporter/search-text/v1|" + one.bytes + two.bytes
+    assert contexts.staff_email(one) == b"reporter/staff-email/v1|" + one.bytes

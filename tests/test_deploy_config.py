@@ -142,3 +142,19 @@ def test_systemd_runs_the_purge_and_the_backup_every_day() -> None:
         assert command in service and "Type=oneshot" in service
         assert "OnCalendar=*-*-* " in timer and "Persistent=true" in timer
     assert "UMask=0077" in (CONFIG / "reporter-backup.service").read_text()
+
+
+def test_systemd_sends_notices_on_the_schedule_the_settings_expect(tmp_path: Path) -> None:
+    """The timer runs every notice_minimum_minutes on the clock: digests then leave at the
+    schedule's boundaries, not a timer's drift away from them."""
+    settings = load_settings(
+        environ={"REPORTER_CONFIG": str(CONFIG / "reporter.toml")},
+        instance_path=str(tmp_path),
+        database_url="sqlite://",
+    )
+    service = (CONFIG / "reporter-notify.service").read_text()
+    timer = (CONFIG / "reporter-notify.timer").read_text()
+    assert "reporter notify" in service and "Type=oneshot" in service
+    assert f"OnCalendar=*:0/{settings.notice_minimum_minutes}\n" in timer
+    assert "AccuracySec=1s" in timer
+    assert settings.smtp_security == "starttls" and not settings.smtp_password

@@ -96,6 +96,22 @@ def test_a_recovery_key_never_typed_back_is_an_error_until_confirmed(
         ),
         ({"log_public_requests": True}, "log_public_requests is on"),
         ({"testing": True}, "testing is on"),
+        (
+            {"smtp_host": "mail.example.org", "notice_sender": "", "staff_url": ""},
+            "smtp_host is set but notice_sender is not",
+        ),
+        (
+            {"smtp_host": "mail.example.org", "smtp_security": "none", "notice_sender": "n@x.org"},
+            "smtp_security is none for mail.example.org",
+        ),
+        (
+            {"smtp_host": "127.0.0.1", "notice_sender": "n@x.org", "site_urls": ()},
+            "set staff_url (or site_urls)",
+        ),
+        (
+            {"smtp_host": "127.0.0.1", "notice_sender": "n@x.org", "staff_url": "http://x.org"},
+            "notices would link to http://x.org without TLS",
+        ),
     ],
 )
 def test_each_unsafe_setting_is_an_error(
@@ -107,6 +123,14 @@ def test_each_unsafe_setting_is_an_error(
     assert result.exit_code == 1, result.output
     assert [error for error in _errors(result) if expected in error], result.output
     assert "1 error(s)" in result.output
+
+
+def test_notices_through_a_local_mail_server_pass(app_factory: Any, network: Network) -> None:
+    app = app_factory(
+        **SAFE, smtp_host="127.0.0.1", smtp_security="none", notice_sender="n@reporter.example"
+    )
+    _confirm_every_recovery_key(app, network)
+    assert _check(app).exit_code == 0
 
 
 def test_plain_http_is_allowed_only_on_an_onion_or_this_machine(
@@ -234,9 +258,9 @@ def test_secrets_readable_by_others_are_an_error(
 
 def test_a_database_behind_the_code_is_an_error(app_factory: Any, tmp_path: Path) -> None:
     app = app_factory(**SAFE, database_url=f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    migrate.upgrade(engine_of(app), "0007")
+    migrate.upgrade(engine_of(app), "0008")
     result = _check(app)
     assert result.exit_code == 1
-    assert "the database is at revision 0007, the code needs 0008" in result.output
+    assert "the database is at revision 0008, the code needs 0009" in result.output
     migrate.upgrade(engine_of(app))
     assert _check(app).exit_code == 0

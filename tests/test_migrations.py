@@ -32,7 +32,7 @@ def test_migrations_run_down_and_up_and_match_the_models(app: Flask) -> None:
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0008"
+    assert version == "0009"
 
 
 def test_upgrade_keeps_existing_data(app: Flask, network: object) -> None:

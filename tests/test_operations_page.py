@@ -45,7 +45,7 @@ def test_an_admin_sees_the_server_and_the_keys_of_their_organisation(
     admin = _client(app, network, network.brazil, ORG_ADMIN)
     page = admin.get(PAGE).get_data(as_text=True)
     assert _fact(page, "Database").startswith("Answers in ")
-    assert _fact(page, "Database structure") == "Up to date (0008)"
+    assert _fact(page, "Database structure") == "Up to date (0009)"
     assert re.fullmatch(r"[\d,.]+ GB of [\d,.]+ GB \(\d+%\).*", _fact(page, "Free disk space"))
     assert _fact(page, "Last purge") == (
         "Never More than two days ago: check the daily timer of “reporter purge”."
@@ -98,14 +98,14 @@ def test_an_unfinished_key_change_and_an_old_schema_are_named(
         session.commit()
     finally:
         session.close()
-    monkeypatch.setattr("reporter.operations.status.head_revision", lambda engine: "0009")
+    monkeypatch.setattr("reporter.operations.status.head_revision", lambda engine: "0010")
     monkeypatch.setattr(
         "reporter.operations.status._disk", lambda engine, folder: Disk(5 * 10**9, 100 * 10**9)
     )
     page = admin.get(PAGE).get_data(as_text=True)
     assert _rows(page)[0]["Key change"] == "Not finished: run “reporter keys rotate brasil” again"
     assert _fact(page, "Database structure") == (
-        "Needs an upgrade: the database is at 0008, this version needs 0009. "
+        "Needs an upgrade: the database is at 0009, this version needs 0010. "
         "Run “reporter db upgrade”."
     )
     assert _fact(page, "Free disk space") == (

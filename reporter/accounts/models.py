@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, LargeBinary, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reporter.db import Base
@@ -42,6 +42,11 @@ class StaffMember(Base):
     totp_last_step: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
+    # Notices (reporter.notices): the address, encrypted under the instance's contact key (never
+    # in the database), the kinds of activity asked for, and when the next digest is due.
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    notice_kinds: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    notice_due_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -69,6 +74,8 @@ class Invitation(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[dt.datetime] = mapped_column()
     used: Mapped[bool] = mapped_column(default=False)
+    # Its admins were told it is about to expire (reporter.notices).
+    expiry_announced: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

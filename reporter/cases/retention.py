@@ -24,6 +24,7 @@ from reporter.reports.models import (
     SentDraft,
 )
 from reporter.reports.service import SENT_DRAFT_KEEP_DAYS
+from reporter.search.models import forget as forget_search_texts
 
 
 @dataclass
@@ -61,6 +62,7 @@ def purge_content(session: Session, report: Report) -> None:
     session.execute(delete(Attachment).where(Attachment.report_id == report.id))
     session.execute(delete(Message).where(Message.report_id == report.id))
     session.execute(delete(CaseNote).where(CaseNote.report_id == report.id))
+    forget_search_texts(session, report.id)
     report.content = None
     report.attachment_count = 0
     session.flush()

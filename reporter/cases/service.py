@@ -101,19 +101,7 @@ def open_case(session: Session, case: Case, keyring: Keyring) -> CaseView:
     except ContentPurged:
         content = None
     messages = decrypt_messages(report, open_case_key(case, private_key, "thread"))
-    case_key = open_case_key(case, private_key, "case")
-    notes = []
-    rows = session.execute(
-        select(CaseNote, StaffMember.username)
-        .outerjoin(StaffMember, StaffMember.id == CaseNote.author_id)
-        .where(
-            CaseNote.report_id == case.report_id, CaseNote.organisation_id == case.organisation_id
-        )
-        .order_by(CaseNote.id)
-    ).all()
-    for note, username in rows:
-        text = crypto.decrypt_text(case_key, note.body, _note_associated_data(case)).decode("utf-8")
-        notes.append(NoteView(username or "—", note.created_on, text))
+    notes = read_notes(session, case, open_case_key(case, private_key, "case"))
     files = list(content.attachments) if content else []
     for thread_message in messages:
         files.extend(thread_message.attachments)
@@ -129,6 +117,23 @@ def open_case(session: Session, case: Case, keyring: Keyring) -> CaseView:
         casework.linked_reports(session, case),
         casework.read_story(session, case, private_key),
     )
+
+
+def read_notes(session: Session, case: Case, case_key: bytes) -> list[NoteView]:
+    """The case's internal notes, oldest first, opened with its case key."""
+    notes = []
+    rows = session.execute(
+        select(CaseNote, StaffMember.username)
+        .outerjoin(StaffMember, StaffMember.id == CaseNote.author_id)
+        .where(
+            CaseNote.report_id == case.report_id, CaseNote.organisation_id == case.organisation_id
+        )
+        .order_by(CaseNote.id)
+    ).all()
+    for note, username in rows:
+        text = crypto.decrypt_text(case_key, note.body, _note_associated_data(case)).decode("utf-8")
+        notes.append(NoteView(username or "—", note.created_on, text))
+    return notes
 
 
 def mark_replies_read(case: Case) -> None:

@@ -34,6 +34,7 @@ from reporter.coding.service import coded_acts
 from reporter.db import get_session, new_session
 from reporter.followup.service import RepliesNotAllowed, ThreadClosed, add_staff_message
 from reporter.orgs.keyring import KeyMissing
+from reporter.search import service as search_texts
 from reporter.staff import auth
 from reporter.staff.forms import ConfirmForm
 from reporter.statistics.service import refresh_statistics, remove_from_statistics
@@ -101,6 +102,7 @@ def note(report_id: uuid.UUID) -> tuple[str, int] | Response:
         auth.current_staff().member,
         form.text.data.strip(),
     )
+    search_texts.refresh(get_session(), case, auth.keyring())
     auth.record("note_added", target=str(report_id))
     return redirect(url_for("cases.case_page", report_id=report_id) + "#notes")
 
@@ -123,6 +125,7 @@ def message(report_id: uuid.UUID) -> tuple[str, int] | Response:
         )
     except (RepliesNotAllowed, ThreadClosed):
         return case_page_with(case, 409, message_form=form, notice="replies_closed")
+    search_texts.refresh(get_session(), case, auth.keyring())
     auth.record("message_sent", target=str(report_id))
     return redirect(url_for("cases.case_page", report_id=report_id) + "#messages")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, LargeBinary, Uuid
+from sqlalchemy import ForeignKey, LargeBinary, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporter.cases.models import CaseRow, belongs_to_case
@@ -58,3 +58,5 @@ class AdvocacyStory(Base):
     # approval), encrypted under the advocacy key of `published_key_version`. An edit removes it.
     published: Mapped[bytes | None] = mapped_column(LargeBinary)
     published_key_version: Mapped[int | None] = mapped_column()
+    # Waiting for a second approval and not yet in a notice to staff (reporter.notices).
+    announce_approval: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -169,6 +169,7 @@ def save_story(
     story.body = body
     story.author_id = author.id
     story.approved_by_id = None
+    story.announce_approval = True
     # No longer approved: advocates' copy goes, and with it the story from every later export.
     story.published = None
     story.published_key_version = None
@@ -199,6 +200,7 @@ def approve_story(
     if story.author_id == approver.id:
         raise CaseworkError("own_story")
     story.approved_by_id = approver.id
+    story.announce_approval = False
     _publish(session, case, story, keyring, today or dt.date.today())
 
 
@@ -210,6 +212,7 @@ def withdraw_story(session: Session, case: Case) -> bool:
     if story is None or (story.approved_by_id is None and story.published is None):
         return False
     story.approved_by_id = None
+    story.announce_approval = True
     story.published = None
     story.published_key_version = None
     session.flush()

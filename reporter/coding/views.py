@@ -24,6 +24,7 @@ from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.reports.models import Case
 from reporter.reports.service import ContentPurged, decrypt_content
+from reporter.search import service as search_texts
 from reporter.staff import auth
 from reporter.staff.forms import ConfirmForm
 from reporter.vocabulary import places
@@ -167,6 +168,7 @@ def _edit(case: Case, act_id: int | None) -> tuple[str, int] | Response:
     except coding.InvalidAct:
         form.region.errors = [*form.region.errors, _l("This region is not in the chosen country.")]
         return _render(case, form, act_id, 400)
+    search_texts.refresh(session, case, auth.keyring())
     auth.record("act_saved" if act_id else "act_added", target=str(case.report_id))
     return redirect(url_for("cases.case_page", report_id=case.report_id) + "#coding")
 
@@ -181,5 +183,6 @@ def delete_act(report_id: uuid.UUID, act_id: int) -> Response:
         coding.delete_act(get_session(), case, auth.keyring(), act_id)
     except coding.InvalidAct:
         abort(404)
+    search_texts.refresh(get_session(), case, auth.keyring())
     auth.record("act_deleted", target=str(report_id))
     return redirect(url_for("cases.case_page", report_id=report_id) + "#coding")

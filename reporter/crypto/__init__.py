@@ -1,6 +1,7 @@
 """The only place that touches keys and ciphers. Everything else calls these functions."""
 
 from reporter.crypto.aead import (
+    RecordOpener,
     decrypt,
     decrypt_records,
     decrypt_text,
@@ -35,6 +36,7 @@ from reporter.crypto.kdf import (
     verifier_matches,
 )
 from reporter.crypto.padding import pad_file, padme_length
+from reporter.crypto.purposes import contact_key, search_key
 from reporter.crypto.recovery import new_recovery_key, new_token, recovery_keypair, token_keypair
 from reporter.crypto.sealing import (
     OrgKeypair,
@@ -56,6 +58,8 @@ __all__ = [
     "OrgKeypair",
     "PasswordKeys",
     "ReceiptKeys",
+    "RecordOpener",
+    "contact_key",
     "decrypt",
     "decrypt_chunks",
     "decrypt_records",
@@ -85,6 +89,7 @@ __all__ = [
     "receipt_for_draft",
     "recovery_keypair",
     "seal",
+    "search_key",
     "sent_draft_tag",
     "set_receipt_threads",
     "token_keypair",

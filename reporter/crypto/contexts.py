@@ -28,6 +28,8 @@ STAT_CONTRIBUTION = b"reporter/stat-contribution/v1|"
 STAT_LINK = b"reporter/stat-link/v1|"
 PUBLISHED_STORY = b"reporter/published-story/v1|"
 STATISTICS_RELEASE = b"reporter/statistics-release/v1|"
+SEARCH_TEXT = b"reporter/search-text/v1|"
+STAFF_EMAIL = b"reporter/staff-email/v1|"
 # Casework records (referrals, advocacy stories) carry their kind in the label.
 CASEWORK_KINDS: tuple[bytes, ...] = (b"referral", b"story")
 
@@ -106,3 +108,13 @@ def published_story(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
 def statistics_release(organisation_id: uuid.UUID, release_id: uuid.UUID) -> bytes:
     """What one export of the statistics covered and hid, under the advocacy key."""
     return STATISTICS_RELEASE + organisation_id.bytes + release_id.bytes
+
+
+def search_text(report_id: uuid.UUID, organisation_id: uuid.UUID) -> bytes:
+    """What the queue's search reads of a case, under the organisation's search key."""
+    return SEARCH_TEXT + report_id.bytes + organisation_id.bytes
+
+
+def staff_email(member_id: uuid.UUID) -> bytes:
+    """A staff member's email address, under the instance's contact key."""
+    return STAFF_EMAIL + member_id.bytes

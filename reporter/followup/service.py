@@ -24,6 +24,7 @@ from reporter.reports.service import (
     receipt_salt,
     thread_key_associated_data,
 )
+from reporter.search.models import forget as forget_search_texts
 
 REPORTER = "reporter"
 STAFF = "staff"
@@ -169,6 +170,9 @@ def add_reporter_message(
     message = _add_message(session, thread.report, thread.thread_key, REPORTER, text, files, today)
     for case in thread.report.cases:
         case.unread_replies += 1
+        # Told to the assignee in the next digest (reporter.notices), never at this moment.
+        case.announce_reply = True
+    forget_search_texts(session, thread.report.id)
     session.flush()
     return message
 

@@ -160,6 +160,29 @@ def _addresses(settings: Settings) -> Iterator[Finding]:
         )
 
 
+def _notices(settings: Settings) -> Iterator[Finding]:
+    """The mail path of staff notices, when one is set up."""
+    if not settings.smtp_host:
+        return
+    if not settings.notice_sender:
+        yield Finding(ERROR, "smtp_host is set but notice_sender is not: notices cannot be sent")
+    if settings.smtp_security == "none" and not _is_safe_without_tls(settings.smtp_host):
+        yield Finding(
+            ERROR,
+            f"smtp_security is none for {settings.smtp_host}: staff addresses and the mail "
+            "password would cross the network in the clear (starttls or tls)",
+        )
+    link = settings.staff_url or (settings.site_urls[0] if settings.site_urls else "")
+    if not link:
+        yield Finding(
+            ERROR, "notices link to the staff pages: set staff_url (or site_urls) to their address"
+        )
+    elif urlsplit(link).scheme == "http" and not _is_safe_without_tls(
+        urlsplit(link).hostname or ""
+    ):
+        yield Finding(ERROR, f"notices would link to {link} without TLS")
+
+
 def _logging_and_debug(
     app: Flask, settings: Settings, environ: dict[str, str]
 ) -> Iterator[Finding]:
@@ -284,6 +307,7 @@ def run_checks(
         *_secrets(settings),
         *_files(settings, env),
         *_addresses(settings),
+        *_notices(settings),
         *_logging_and_debug(app, settings, env),
         *_gunicorn(settings, gunicorn, env),
         *_routes(app, settings),

@@ -9,20 +9,27 @@ reads, and finds cases that arrived since then by opening them in memory (`_unin
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased, selectinload
 
+from reporter import crypto
 from reporter.accounts.models import StaffMember
 from reporter.casework.service import publish_approved_stories
 from reporter.coding.service import coded_acts
+from reporter.crypto import contexts
 from reporter.orgs.keyring import Keyring
 from reporter.orgs.models import Organisation
 from reporter.queue.blind_index import INDEX_BATCH, index_new_cases, index_token
 from reporter.reports.models import FINISHED_STATUSES, Case, IndexToken
 from reporter.reports.service import ContentPurged, decrypt_content
+from reporter.search import service as search_texts
+from reporter.search.models import CaseSearchText
+from reporter.search.text import Term, matches
 from reporter.statistics.service import (
     RECONCILE_BATCH,
     reconcile_dirty_cases,
@@ -59,8 +66,39 @@ class QueuePage:
     has_next: bool
 
 
-def bring_up_to_date(session: Session, keyring: Keyring) -> None:
-    """Index every case not indexed yet and reconcile every case whose statistics are stale.
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where a search goes on from: the last case it showed or read, in its order."""
+
+    received_on: dt.date
+    report_id: uuid.UUID
+
+    def encode(self) -> str:
+        return f"{self.received_on.isoformat()}.{self.report_id.hex}"
+
+    @classmethod
+    def decode(cls, text: str) -> SearchCursor | None:
+        day, _, report = text.partition(".")
+        try:
+            return cls(dt.date.fromisoformat(day), uuid.UUID(hex=report))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of what a search found. `more` is where the next page starts; `stopped_on`,
+    set when the time budget ran out first, is the day of the last case read."""
+
+    rows: list[QueueRow]
+    read: int
+    more: SearchCursor | None
+    stopped_on: dt.date | None
+
+
+def bring_up_to_date(session: Session, keyring: Keyring, search_seconds: float) -> None:
+    """Index every case not indexed yet, reconcile every case whose statistics are stale, and
+    write search texts for up to `search_seconds`.
 
     Runs at login, the one POST that holds the keys before the member reads the queue."""
     replace_migrated_totals(session, keyring, coded_acts)
@@ -69,6 +107,7 @@ def bring_up_to_date(session: Session, keyring: Keyring) -> None:
         pass
     while reconcile_dirty_cases(session, keyring, coded_acts) == RECONCILE_BATCH:
         pass
+    search_texts.index_missing(session, keyring, search_seconds)
 
 
 def _unindexed_matches(
@@ -167,6 +206,18 @@ def _filtered(
     return query, received
 
 
+def _rows(keyring: Keyring, cases: Sequence[Case]) -> list[QueueRow]:
+    rows = []
+    for case in cases:
+        report = case.report
+        try:
+            country = decrypt_content(case, report, keyring.for_case(case)).country
+        except ContentPurged:
+            country = ""
+        rows.append(QueueRow(case, report.reference, country, report.attachment_count))
+    return rows
+
+
 def _ordered(query: Select[Case], received: QueryableAttribute[dt.date], sort: str) -> Select[Case]:
     if sort == "oldest":
         return query.order_by(received.asc(), Case.report_id)
@@ -193,12 +244,90 @@ def queue(
         query.options(selectinload(Case.report)).offset((page - 1) * page_size).limit(page_size + 1)
     )
     cases = session.scalars(page_query).all()
-    rows = []
-    for case in cases[:page_size]:
-        report = case.report
-        try:
-            country = decrypt_content(case, report, keyring.for_case(case)).country
-        except ContentPurged:
-            country = ""
-        rows.append(QueueRow(case, report.reference, country, report.attachment_count))
-    return QueuePage(rows, page, len(cases) > page_size)
+    return QueuePage(_rows(keyring, cases[:page_size]), page, len(cases) > page_size)
+
+
+def search(
+    session: Session,
+    keyring: Keyring,
+    member: StaffMember,
+    filters: QueueFilters,
+    terms: Sequence[Term],
+    page_size: int,
+    seconds: float,
+    after: SearchCursor | None = None,
+) -> SearchPage:
+    """The organisation's cases that pass the filters and say every term, by date of arrival
+    (newest first, or oldest with that order), a page at a time.
+
+    Each case's search text is opened in memory with the search key; a case without one is read
+    from the case itself. Nothing is written. The search stops after `seconds`, saying how far
+    it got."""
+    organisation_id = keyring.organisation.id
+    unindexed = _unindexed_matches(session, keyring, filters)
+    filtered, received = _filtered(
+        keyring.organisation, member, filters, keyring.index_key, unindexed
+    )
+    oldest_first = filters.sort == "oldest"
+    if after is not None:
+        later = received > after.received_on if oldest_first else received < after.received_on
+        filtered = filtered.where(
+            or_(later, and_(received == after.received_on, Case.report_id > after.report_id))
+        )
+    query = (
+        filtered.outerjoin(
+            CaseSearchText,
+            and_(
+                CaseSearchText.report_id == Case.report_id,
+                CaseSearchText.organisation_id == Case.organisation_id,
+            ),
+        )
+        .with_only_columns(Case.report_id, received, CaseSearchText.body)
+        .order_by(received.asc() if oldest_first else received.desc(), Case.report_id)
+    )
+    opener = crypto.RecordOpener(search_texts.search_key(keyring))
+    deadline = time.monotonic() + seconds
+    found: list[SearchCursor] = []
+    read = 0
+    last: SearchCursor | None = None
+    stopped = False
+    result = session.execute(query.execution_options(yield_per=1000))
+    for report_id, received_on, body in result:
+        read += 1
+        last = SearchCursor(received_on, report_id)
+        text = None
+        if body is not None:
+            try:
+                text = opener(body, contexts.search_text(report_id, organisation_id))
+            except crypto.DecryptionFailed:
+                text = None
+        if text is None:
+            case = session.get_one(Case, (report_id, organisation_id))
+            text = search_texts.plain_text(session, case, keyring)
+        if matches(text, terms):
+            found.append(last)
+            if len(found) > page_size:
+                break
+        if time.monotonic() > deadline:
+            stopped = True
+            break
+    result.close()
+    shown = found[:page_size]
+    cases = {
+        case.report_id: case
+        for case in session.scalars(
+            select(Case)
+            .where(
+                Case.organisation_id == organisation_id,
+                Case.report_id.in_([cursor.report_id for cursor in shown]),
+            )
+            .options(selectinload(Case.report))
+        )
+    }
+    # A case deleted while the search ran is left out.
+    rows = _rows(keyring, [cases[c.report_id] for c in shown if c.report_id in cases])
+    if len(found) > page_size:
+        return SearchPage(rows, read, shown[-1], None)
+    if stopped and last is not None:
+        return SearchPage(rows, read, last, last.received_on)
+    return SearchPage(rows, read, None, None)

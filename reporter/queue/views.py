@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from reporter import bounds
 from reporter import vocabulary as v
@@ -18,6 +22,7 @@ from reporter.orgs.keyring import KeyMissing
 from reporter.orgs.service import covered_countries
 from reporter.queue import service as queue_service
 from reporter.queue.forms import QueueFilterForm
+from reporter.search.text import query_words, terms_of
 from reporter.staff import auth
 from reporter.vocabulary import places
 
@@ -26,10 +31,24 @@ blueprint.before_request(auth.load_staff)
 blueprint.register_error_handler(KeyMissing, auth.log_in_again_for_new_key)
 
 
-def _filter_form() -> QueueFilterForm:
+# The filters a search carries from page to page, and a plain queue keeps in its address.
+FILTERS = (
+    "status",
+    "priority",
+    "assignee",
+    "country",
+    "violation",
+    "language",
+    "received_from",
+    "received_to",
+    "sort",
+)
+
+
+def _filter_form(formdata: MultiDict[str, str]) -> QueueFilterForm:
     session = get_session()
     staff = auth.current_staff()
-    form = QueueFilterForm(request.args)
+    form = QueueFilterForm(formdata)
     anyone = ("", _l("Any"))
     form.status.choices = choices([anyone, *STATUS_LABELS.items()])
     form.priority.choices = choices([anyone, *PRIORITY_LABELS.items()])
@@ -53,15 +72,8 @@ def _filter_form() -> QueueFilterForm:
     return form
 
 
-@blueprint.get("/queue")
-@auth.report_readers
-def queue() -> tuple[str, int] | str:
-    staff = auth.current_staff()
-    form = _filter_form()
-    if not form.validate():
-        return render_template("staff/queue.html", form=form, page=None), 400
-    page_number = bounds.page_number(request.args.get("page"))
-    filters = queue_service.QueueFilters(
+def _filters(form: QueueFilterForm, page_number: int = 1) -> queue_service.QueueFilters:
+    return queue_service.QueueFilters(
         status=form.status.data or "",
         priority=form.priority.data or "",
         assignee=form.assignee.data or "",
@@ -73,16 +85,72 @@ def queue() -> tuple[str, int] | str:
         sort=form.sort.data or "newest",
         page=page_number,
     )
+
+
+def _names() -> dict[str, str]:
+    organisation = auth.current_staff().member.organisation
+    return {str(m.id): m.username for m in colleagues(get_session(), organisation)}
+
+
+@blueprint.route("/queue", methods=["GET", "POST"])
+@auth.report_readers
+def queue() -> tuple[str, int] | str | Response:
+    if request.method == "POST":
+        return _search()
+    staff = auth.current_staff()
+    form = _filter_form(request.args)
+    form.words.data = ""
+    if not form.validate():
+        return render_template("staff/queue.html", form=form, page=None), 400
+    page_number = bounds.page_number(request.args.get("page"))
     page = queue_service.queue(
         get_session(),
         auth.keyring(),
         staff.member,
-        filters,
+        _filters(form, page_number),
         current_settings().queue_page_size,
     )
     auth.record("queue_viewed", details={"rows": len(page.rows), "page": page.page})
-    names = {str(m.id): m.username for m in colleagues(get_session(), staff.member.organisation)}
     arguments = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
-        "staff/queue.html", form=form, page=page, names=names, arguments=arguments
+        "staff/queue.html", form=form, page=page, names=_names(), arguments=arguments
+    )
+
+
+def _search() -> tuple[str, int] | str | Response:
+    """The queue's cases that say the words typed, with its filters. Without words, the filters
+    alone: back to the queue's address that holds them."""
+    form = _filter_form(request.form)
+    if not form.validate():
+        return render_template("staff/queue.html", form=form, page=None), 400
+    carried = {name: request.form[name] for name in FILTERS if request.form.get(name)}
+    words = query_words(form.words.data or "")
+    if not words:
+        query = f"?{urlencode(carried)}" if carried else ""
+        return redirect(url_for("queue.queue") + query, 303)
+    after = None
+    if form.after.data:
+        after = queue_service.SearchCursor.decode(form.after.data)
+        if after is None:
+            abort(400)
+    settings = current_settings()
+    session = get_session()
+    found = queue_service.search(
+        session,
+        auth.keyring(),
+        auth.current_staff().member,
+        _filters(form),
+        terms_of(words, settings.languages, tuple(covered_countries(session))),
+        settings.queue_page_size,
+        settings.search_seconds,
+        after,
+    )
+    # Never the words: they say what a case is about, and the audit log keeps them for years.
+    auth.record("queue_searched", details={"rows": len(found.rows), "read": found.read})
+    return render_template(
+        "staff/queue.html",
+        form=form,
+        found=found,
+        names=_names(),
+        carried={**carried, "words": form.words.data},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reporter.db import Base
@@ -85,6 +85,8 @@ class Case(Base):
         # Finding the few cases not yet in the blind index must not scan them all.
         Index("ix_cases_org_indexed", "organisation_id", "indexed"),
         Index("ix_cases_org_stats_dirty", "organisation_id", "stats_dirty"),
+        Index("ix_cases_announce_arrival", "announce_arrival"),
+        Index("ix_cases_announce_reply", "announce_reply"),
     )
 
     report_id: Mapped[uuid.UUID] = mapped_column(
@@ -104,6 +106,10 @@ class Case(Base):
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
     unread_replies: Mapped[int] = mapped_column(default=0)
+    # Not yet in a notice to staff (reporter.notices): the report's arrival, a reporter's reply.
+    # Cleared by the next `reporter notify`, which says only that there is new activity.
+    announce_arrival: Mapped[bool] = mapped_column(default=True, server_default=false())
+    announce_reply: Mapped[bool] = mapped_column(default=False, server_default=false())
     closed_on: Mapped[dt.date | None] = mapped_column()
     # Copied from the report so the queue filters and sorts on one table.
     received_on: Mapped[dt.date] = mapped_column(index=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from reporter.forms import ListField
+from reporter.forms import ListField, MultiCheckboxField
+from reporter.notices.service import EMAIL_MAX_CHARS
 
 
 class LoginForm(FlaskForm):
@@ -38,3 +39,16 @@ class ConfirmForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = ListField(_l("Language of these pages"), validators=[DataRequired()])
+
+
+class NoticeForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            Optional(),
+            Length(max=EMAIL_MAX_CHARS),
+            # Its form only: no look-up in the DNS, which would tell the world about it.
+            Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
+        ],
+    )
+    kinds = MultiCheckboxField(_l("Tell me when there is"), validators=[Optional()])

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from reporter import flood
@@ -18,10 +19,18 @@ from reporter.db import get_session
 from reporter.flood import Verdict
 from reporter.forms import choices
 from reporter.i18n import LANGUAGE_NAMES, current_language
+from reporter.notices import service as notices
 from reporter.orgs.keyring import Keyring
 from reporter.queue import service as queue_service
 from reporter.staff import auth
-from reporter.staff.forms import CodeForm, LanguageForm, LoginForm, PassphraseForm
+from reporter.staff.forms import (
+    CodeForm,
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    NoticeForm,
+    PassphraseForm,
+)
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 blueprint.before_request(auth.load_staff)
@@ -71,7 +80,9 @@ def _catch_up(
     a write, so it belongs to this POST and not to the queue's GET."""
     if member.totp_confirmed and member.reads_reports and org_keys:
         keyring = Keyring(member.organisation, org_keys, advocacy_keys)
-        queue_service.bring_up_to_date(get_session(), keyring)
+        queue_service.bring_up_to_date(
+            get_session(), keyring, current_settings().search_index_seconds
+        )
 
 
 def _record_failed_login(member: StaffMember | None) -> None:
@@ -220,6 +231,44 @@ def enrol() -> tuple[str, int] | Response:
     ), (400 if rejected else 200)
 
 
+NOTICE_LABELS = {
+    "reports": _l("a new report for my organisation"),
+    "replies": _l("a reply from a reporter on a case assigned to me"),
+    "approvals": _l("a story waiting for a second approval"),
+    "invitations": _l("an invitation that will expire soon"),
+}
+
+
+def _notice_form(member: StaffMember, formdata: object = None) -> NoticeForm:
+    form = NoticeForm(
+        formdata=formdata,
+        email=notices.email_of(member, current_settings().secret_key) or "",
+        kinds=sorted(notices.chosen_kinds(member)),
+    )
+    form.kinds.choices = choices(
+        (kind, NOTICE_LABELS[kind]) for kind in notices.kinds_open_to(member)
+    )
+    return form
+
+
+def _home(language_form: LanguageForm | None = None, notice_form: NoticeForm | None = None) -> str:
+    member = auth.current_staff().member
+    if language_form is None:
+        language_form = LanguageForm(language=member.language or current_language())
+    language_form.language.choices = choices(
+        (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
+    )
+    return render_template(
+        "staff/home.html",
+        member=member,
+        language_form=language_form,
+        notice_form=notice_form or _notice_form(member),
+        remove_form=ConfirmForm(),
+        notice_minutes=current_settings().notice_minutes,
+        notice_urgent=current_settings().notice_urgent_minutes,
+    )
+
+
 @blueprint.route("/", methods=["GET", "POST"])
 @auth.login_required()
 def home() -> str | Response:
@@ -231,4 +280,40 @@ def home() -> str | Response:
     if form.validate_on_submit():
         staff.member.language = form.language.data
         return redirect(url_for("staff.home"))
-    return render_template("staff/home.html", member=staff.member, language_form=form)
+    return _home(language_form=form)
+
+
+@blueprint.post("/notices")
+@auth.login_required()
+def notice_choices() -> tuple[str, int] | Response:
+    """Save the member's address and the notices they ask for; an empty address removes it."""
+    member = auth.current_staff().member
+    form = _notice_form(member, request.form)
+    valid = form.validate()
+    if valid and form.kinds.data and not form.email.data:
+        form.email.errors = [_l("Enter the email address the notices should go to.")]
+        valid = False
+    if not valid:
+        return _home(notice_form=form), 400
+    notices.choose(member, form.kinds.data or [])
+    if form.email.data:
+        notices.set_email(member, form.email.data.strip(), current_settings().secret_key)
+    elif member.email_sealed is not None:
+        notices.remove_email(get_session(), member)
+    # Never the address: the audit log is kept for years.
+    auth.record(
+        "notices_chosen",
+        details={"kinds": sorted(notices.chosen_kinds(member)), "address": bool(form.email.data)},
+    )
+    return redirect(url_for("staff.home") + "#notices")
+
+
+@blueprint.post("/notices/remove")
+@auth.login_required()
+def remove_email() -> Response:
+    member = auth.current_staff().member
+    if not ConfirmForm().validate():
+        abort(400)
+    notices.remove_email(get_session(), member)
+    auth.record("email_removed")
+    return redirect(url_for("staff.home") + "#notices")

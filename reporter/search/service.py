@@ -1,0 +1,116 @@
+"""Writing each case's search text (staff hold the keys) and what a search reads of it.
+
+The search text of a case is written when staff change what it says (a note, a message, its
+coding) and, for cases that changed without them, at the next login, within a time budget
+(`index_missing`). A case without one is read from the case itself while searching.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from reporter import crypto
+from reporter.cases.service import read_notes
+from reporter.coding.service import coded_acts
+from reporter.crypto import contexts
+from reporter.followup.service import decrypt_messages
+from reporter.orgs.keyring import Keyring
+from reporter.reports.models import Case, Report
+from reporter.reports.service import ContentPurged, decrypt_content, open_case_key
+from reporter.search.models import CaseSearchText
+from reporter.search.text import compose, key_token
+
+INDEX_BATCH = 200
+
+
+def search_key(keyring: Keyring) -> bytes:
+    return crypto.search_key(keyring.index_key)
+
+
+def plain_text(session: Session, case: Case, keyring: Keyring) -> bytes:
+    """What the case says, folded: the report (story, place, what the reporter chose), the
+    messages both ways, the notes and the coding."""
+    private_key = keyring.for_case(case)
+    report = case.report
+    free: list[str] = []
+    keys: list[str] = []
+    try:
+        content = decrypt_content(case, report, private_key)
+    except ContentPurged:
+        content = None
+    if content is not None:
+        free += [content.narrative, content.violation_other, content.city]
+        keys += [key_token("v", key) for key in content.violations]
+        keys += [key_token("p", key) for key in content.perpetrators]
+        keys += [key_token("pop", key) for key in content.populations]
+        keys += [key_token("c", content.country), key_token("r", content.region)]
+        keys += [key_token("l", content.location_type)]
+    free += [m.text for m in decrypt_messages(report, open_case_key(case, private_key, "thread"))]
+    free += [n.text for n in read_notes(session, case, open_case_key(case, private_key, "case"))]
+    for act in coded_acts(session, case, private_key):
+        keys += [key_token("v", act.violation_type), key_token("l", act.location_type)]
+        keys += [key_token("c", act.country), key_token("r", act.region)]
+        keys += [key_token("p", key) for key in act.perpetrators]
+        keys += [key_token("pop", key) for key in act.populations]
+    return compose(free, [key for key in keys if not key.endswith(":")])
+
+
+def refresh(session: Session, case: Case, keyring: Keyring) -> None:
+    """Write the case's search text again after staff changed what it says."""
+    _store(session, case, keyring, search_key(keyring))
+    session.flush()
+
+
+def _store(session: Session, case: Case, keyring: Keyring, key: bytes) -> None:
+    sealed = crypto.encrypt_record(
+        key,
+        plain_text(session, case, keyring),
+        contexts.search_text(case.report_id, case.organisation_id),
+    )
+    row = session.get(CaseSearchText, (case.report_id, case.organisation_id))
+    if row is None:
+        session.add(
+            CaseSearchText(
+                report_id=case.report_id, organisation_id=case.organisation_id, body=sealed
+            )
+        )
+    else:
+        row.body = sealed
+
+
+def missing(organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    """The condition of a case of the organisation that has no search text."""
+    return ~exists().where(
+        CaseSearchText.report_id == Case.report_id,
+        CaseSearchText.organisation_id == organisation_id,
+    )
+
+
+def index_missing(session: Session, keyring: Keyring, seconds: float) -> int:
+    """Write the search text of cases that have none, newest first, for about `seconds`.
+    Returns how many were written."""
+    organisation_id = keyring.organisation.id
+    key = search_key(keyring)
+    deadline = time.monotonic() + seconds
+    written = 0
+    while time.monotonic() < deadline:
+        cases = session.scalars(
+            select(Case)
+            .where(Case.organisation_id == organisation_id, missing(organisation_id))
+            .order_by(Case.received_on.desc(), Case.report_id)
+            .options(selectinload(Case.report).selectinload(Report.messages))
+            .limit(INDEX_BATCH)
+        ).all()
+        for case in cases:
+            _store(session, case, keyring, key)
+            written += 1
+            if time.monotonic() >= deadline:
+                break
+        session.flush()
+        if len(cases) < INDEX_BATCH:
+            break
+    return written
