@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -560,6 +561,7 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
     from reporter.orgs.service import (
         OrganisationError,
         open_advocacy_key_with_recovery_key,
+        open_next_with_recovery_key,
         open_with_recovery_key,
     )
 
@@ -588,10 +590,11 @@ def keys_rotate(organisation: str, recovery_key: str, batch_size: int) -> None:
             click.echo(f"New key made for {org.name}; resealing reports.")
         else:
             click.echo(f"Resuming the rotation of {org.name}.")
+        upcoming = open_next_with_recovery_key(session, org, recovery_key)
         total = rotation.remaining(session, org)
         with click.progressbar(length=total, label="Resealing reports") as bar:
             while True:
-                moved = rotation.reseal_batch(session, org, current, batch_size)
+                moved = rotation.reseal_batch(session, org, current, batch_size, upcoming)
                 session.commit()
                 if not moved:
                     break
@@ -775,17 +778,24 @@ def notify_command() -> None:
     settings = current_settings()
     if not (settings.smtp_host and settings.notice_sender):
         raise click.ClickException("notices need smtp_host and notice_sender in the settings")
-    session = new_session()
-    mailer = Mailer(settings)
-    try:
-        now = utcnow()
-        collected = collect(session, settings, now)
-        session.commit()
-        with current_app.test_request_context("/"):
-            sent = send_due(session, settings, now, mailer.send)
-    finally:
-        mailer.close()
-        session.close()
+    # One run at a time on this server (a run by hand beside the timer's would send twice).
+    with open(Path(settings.instance_path) / "notify.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            click.echo("another run of reporter notify is under way")
+            return
+        session = new_session()
+        mailer = Mailer(settings)
+        try:
+            now = utcnow()
+            collected = collect(session, settings, now)
+            session.commit()
+            with current_app.test_request_context("/"):
+                sent = send_due(session, settings, now, mailer.send)
+        finally:
+            mailer.close()
+            session.close()
     click.echo(
         f"new activity for {collected.members} staff members; "
         f"digests sent: {sent.sent}; not sent: {sent.failed}"

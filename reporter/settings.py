@@ -110,6 +110,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: float = 30.0
+    # The name this server gives the mail server when it greets it (EHLO), instead of its own
+    # host name, which would otherwise be written into every notice's Received header.
+    smtp_helo_name: str = "localhost"
     # The notices' sender address, and the staff pages' address the notice links to (default:
     # the first of site_urls).
     notice_sender: str = ""
@@ -278,8 +281,9 @@ def _complete(settings: Settings) -> Settings:
             f"smtp_security: one of {', '.join(SMTP_SECURITY)}, got {settings.smtp_security!r}"
         )
     minimum = settings.notice_minimum_minutes
-    if minimum < 1:
-        raise SettingsError("notice_minimum_minutes: at least 1")
+    if minimum < 1 or 60 % minimum:
+        # The timer runs on the clock (config/reporter-notify.timer): every N minutes of the hour.
+        raise SettingsError(f"notice_minimum_minutes: a divisor of 60, got {minimum}")
     for name in ("notice_minutes", "notice_urgent_minutes"):
         minutes = getattr(settings, name)
         if minutes < minimum or minutes % minimum:
@@ -288,6 +292,8 @@ def _complete(settings: Settings) -> Settings:
             )
     if settings.notice_urgent_minutes > settings.notice_minutes:
         raise SettingsError("notice_urgent_minutes: not longer than notice_minutes")
+    if not 0 < settings.notice_invitation_hours < settings.invitation_hours:
+        raise SettingsError("notice_invitation_hours: more than 0, less than invitation_hours")
     if settings.surfaces not in SURFACES:
         raise SettingsError(f"surfaces: one of {', '.join(SURFACES)}, got {settings.surfaces!r}")
     if settings.default_language not in settings.languages:

@@ -155,6 +155,6 @@ def test_systemd_sends_notices_on_the_schedule_the_settings_expect(tmp_path: Pat
     service = (CONFIG / "reporter-notify.service").read_text()
     timer = (CONFIG / "reporter-notify.timer").read_text()
     assert "reporter notify" in service and "Type=oneshot" in service
-    assert f"OnCalendar=*:0/{settings.notice_minimum_minutes}\n" in timer
+    assert f"OnCalendar=*-*-* *:00/{settings.notice_minimum_minutes:02d}:00 UTC\n" in timer
     assert "AccuracySec=1s" in timer
     assert settings.smtp_security == "starttls" and not settings.smtp_password

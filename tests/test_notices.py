@@ -45,12 +45,15 @@ class Inbox:
     port: int = 0
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
     refuse: int = 0
+    # The names the client greeted the server with (EHLO).
+    greetings: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             self.refuse -= 1
             return "451 4.3.0 Try again later"
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
+        self.greetings.append(session.host_name)
         return "250 OK"
 
 
@@ -67,6 +70,8 @@ def inbox() -> Iterator[Inbox]:
     controller.start()
     yield box
     controller.stop()
+    # Never this machine's own name, which the provider would write into the email.
+    assert set(box.greetings) <= {"localhost"}
     for _, message in box.received:
         text = message.decode().casefold()
         assert not [leak for leak in LEAKS if leak in text], text
@@ -104,7 +109,7 @@ def _ask(app: Flask, member_id: uuid.UUID, address: str, *kinds: str) -> None:
     try:
         member = session.get_one(StaffMember, member_id)
         notices.choose(member, kinds)
-        notices.set_email(member, address, app.extensions["reporter.settings"].secret_key)
+        notices.set_email(session, member, address, app.extensions["reporter.settings"].secret_key)
         session.commit()
     finally:
         session.close()
@@ -202,6 +207,25 @@ def test_replies_go_to_the_assignee_and_urgent_cases_shorten_the_wait(
     # The urgent schedule (every 10 minutes), not the usual 30.
     assert _run(mail_app, dt.datetime(2026, 12, 1, 10, 20)).sent == 1
     assert [recipients for recipients, _ in inbox.received] == [["ana@example.org"]]
+    # A reply on a case assigned to nobody is news for those who asked to hear of new reports.
+    carla = _member(mail_app, network, network.brazil, "carla", "moderator")
+    _ask(mail_app, carla, "carla@example.org", "reports")
+    db.expire_all()
+    case = db.get_one(Case, (case.report_id, case.organisation_id))
+    case.assignee_id, case.priority = None, "normal"
+    db.commit()
+    public.post(
+        "/en/followup/reply",
+        data={
+            "csrf_token": csrf_token(public, "/en/followup"),
+            "receipt": receipt,
+            "text": f"{CANARY} again",
+        },
+        content_type="multipart/form-data",
+    )
+    assert _run(mail_app, dt.datetime(2026, 12, 1, 10, 25)).sent == 0
+    assert _run(mail_app, dt.datetime(2026, 12, 1, 10, 30)).sent == 1
+    assert inbox.received[-1][0] == ["carla@example.org"]
 
 
 def test_a_story_waiting_tells_the_others_and_an_expiring_invitation_the_admins(
@@ -267,9 +291,60 @@ def test_a_failed_send_is_tried_again_and_nothing_waiting_is_lost(
     finally:
         session.close()
     assert (result.sent, result.failed) == (0, 1)
+    db.expire_all()
+    waiting = bia if inbox.received[0][0] == ["ana@example.org"] else ana
+    assert db.get_one(StaffMember, waiting).notice_due_at == BOUNDARY
     # The next run, with the server back, sends it.
     assert _run(mail_app, BOUNDARY + dt.timedelta(minutes=10)).sent == 1
     assert len(inbox.received) == 2 and inbox.received[0][0] != inbox.received[1][0]
+
+
+def test_a_mail_server_down_stops_the_run_and_keeps_every_digest(
+    mail_app: Flask, network: Network, inbox: Inbox, db: Session
+) -> None:
+    members = [_member(mail_app, network, network.brazil, f"m{n}", "moderator") for n in range(3)]
+    for number, member_id in enumerate(members):
+        _ask(mail_app, member_id, f"m{number}@example.org", "reports")
+    _report(mail_app.test_client())
+    _run(mail_app, AT)
+    settings = mail_app.extensions["reporter.settings"]
+    down = settings.replace(smtp_port=free_port())
+    mailer = Mailer(down)
+    attempts = 0
+    real_connect = mailer._connect
+
+    def counted() -> Any:
+        nonlocal attempts
+        attempts += 1
+        return real_connect()
+
+    mailer._connect = counted  # type: ignore[method-assign]
+    session = new_session(mail_app)
+    try:
+        with mail_app.test_request_context("/"):
+            result = notices.send_due(session, down, BOUNDARY, mailer.send)
+    finally:
+        session.close()
+    # One attempt, not one per member; every digest still due.
+    assert (result.sent, result.failed, attempts) == (0, 3, 1)
+    db.expire_all()
+    assert all(db.get_one(StaffMember, m).notice_due_at == BOUNDARY for m in members)
+    assert _run(mail_app, BOUNDARY).sent == 3
+
+
+def test_a_disabled_member_keeps_no_address(mail_app: Flask, network: Network, db: Session) -> None:
+    from reporter.accounts.service import disable_member
+
+    ana = _member(mail_app, network, network.brazil, "ana", "moderator")
+    _ask(mail_app, ana, "ana.disabled@example.org", "reports")
+    sealed = db.get_one(StaffMember, ana).email_sealed
+    assert sealed is not None
+    disable_member(db, db.get_one(StaffMember, ana))
+    db.commit()
+    member = db.get_one(StaffMember, ana)
+    assert member.email_sealed is None and member.notice_kinds == ""
+    stored = database_bytes(mail_app) + _sqlite_files(mail_app)
+    assert sealed not in stored and b"ana.disabled" not in stored
 
 
 def test_reporter_notify_sends_what_is_due_and_fails_loudly_when_it_cannot(
@@ -306,6 +381,8 @@ def test_the_schedule_never_goes_below_its_minimum(tmp_path: Path) -> None:
         {"notice_urgent_minutes": 5},
         {"notice_minutes": 25},
         {"notice_urgent_minutes": 40},
+        {"notice_minimum_minutes": 7, "notice_minutes": 28, "notice_urgent_minutes": 14},
+        {"notice_invitation_hours": 72},
         {"smtp_security": "ssl"},
     ):
         with pytest.raises(SettingsError):
@@ -445,8 +522,9 @@ def test_a_digest_goes_over_tls_with_a_login_and_never_to_an_untrusted_server(
     try:
         # A certificate the system does not trust: nothing is sent, no password given.
         untrusted = Mailer(settings)
-        with app.test_request_context("/"), pytest.raises(ssl.SSLError):
+        with app.test_request_context("/"), pytest.raises(notices.MailServerUnavailable) as error:
             untrusted.send("ana@example.org", "en", BOUNDARY)
+        assert isinstance(error.value.__cause__, ssl.SSLCertVerificationError)
         untrusted.close()
         assert logins == [] and box.received == []
         monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))

@@ -251,3 +251,56 @@ def test_accents_case_and_scripts_of_every_language_do_not_matter(
     assert _references(_search(moderator, "eglise frappee")) == [french]
     # A word in none of them finds none.
     assert _references(_search(moderator, "ёлки 车站")) == []
+
+
+def test_a_free_word_never_matches_inside_a_key(
+    app: Flask, network: Network, moderator: FlaskClient
+) -> None:
+    _sent(app, app.test_client(), narrative="nothing special")
+    # The case carries `v:extortion_bribe`; typed as a word, it is no word of the case.
+    assert _references(_search(moderator, "extortion_bribe")) == []
+
+
+def test_one_organisations_message_is_found_by_the_other_receiving_organisation(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    reference, _ = _sent(app, app.test_client(), narrative="shared with the network")
+    make_member(app, network.network, network.key(network.network), "regional", "moderator")
+    regional = app.test_client()
+    assert login(regional, "regional").status_code == 302  # writes the network's search text
+    case_url = _story_page(app, moderator, reference)
+    moderator.post(
+        f"{case_url}/messages",
+        data={"csrf_token": form_token(moderator, case_url), "text": "Which quilombo was it?"},
+    )
+    assert _references(_search(regional, "quilombo")) == [reference]
+
+
+def test_a_key_rotation_moves_each_search_text_to_the_new_key(
+    app: Flask, network: Network, moderator: FlaskClient, db: Session
+) -> None:
+    from reporter import crypto
+    from reporter.crypto import contexts
+    from reporter.orgs.models import Organisation
+    from reporter.orgs.service import open_with_recovery_key
+    from tests.test_rotation import _rotate
+
+    reference, _ = _sent(app, app.test_client(), narrative="the mototaxi driver saw it")
+    make_member(app, network.brazil, network.key(network.brazil), "before", "moderator")
+    assert login(app.test_client(), "before").status_code == 302
+    old_key = network.key(network.brazil)
+    assert _rotate(app, network).exit_code == 0  # type: ignore[attr-defined]
+    db.expire_all()
+    brazil = db.get_one(Organisation, network.brazil.id)
+    new_key = open_with_recovery_key(db, brazil, network.recovery_keys[brazil.id])
+    [row] = db.scalars(
+        select(CaseSearchText).where(CaseSearchText.organisation_id == brazil.id)
+    ).all()
+    context = contexts.search_text(row.report_id, row.organisation_id)
+    assert b"mototaxi" in crypto.decrypt_text(crypto.search_key(new_key), row.body, context)
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt_text(crypto.search_key(old_key), row.body, context)
+    make_member(app, network.brazil, new_key, "after", "moderator")
+    after = app.test_client()
+    assert login(after, "after").status_code == 302
+    assert _references(_search(after, "mototaxi")) == [reference]

@@ -26,6 +26,7 @@ from reporter.accounts.models import (
     StaffSession,
 )
 from reporter.crypto import contexts
+from reporter.db import empty_log_after_commit
 from reporter.orgs.models import (
     ADVOCACY_KEY,
     INVITATION,
@@ -542,9 +543,15 @@ def purge_expired_sessions(
 
 
 def disable_member(session: Session, member: StaffMember) -> None:
-    """No more logins; open sessions end at once."""
+    """No more logins; open sessions end at once. Their email address goes too (they can no
+    longer remove it themselves), with every notice they asked for."""
     member.active = False
     session.execute(delete(StaffSession).where(StaffSession.staff_member_id == member.id))
+    if member.email_sealed is not None:
+        member.email_sealed = None
+        empty_log_after_commit(session)
+    member.notice_kinds = ""
+    member.notice_due_at = None
     session.flush()
 
 

@@ -1,15 +1,16 @@
 """Keys derived for one purpose from a secret held elsewhere: the search key from an
-organisation's index key, the contact key from the instance's secret key."""
+organisation's private key, the contact key from the instance's secret key."""
 
 from __future__ import annotations
 
 from reporter.crypto.aead import derive_subkey
 
 
-def search_key(index_key: bytes) -> bytes:
-    """The organisation's key for its cases' search texts. Derived from the blind-index key, so
-    only logged-in staff hold it, and a key rotation (which keeps the index key) keeps it too."""
-    return derive_subkey(index_key, b"search-text")
+def search_key(private_key: bytes) -> bytes:
+    """The key of the search texts of an organisation's cases on one key version: derived from
+    that version's private key, so only its holders (logged-in staff) have it, and a rotation,
+    which encrypts the texts again under the new version's, leaves a former holder nothing."""
+    return derive_subkey(private_key, b"search-text")
 
 
 def contact_key(secret_key: str) -> bytes:

@@ -202,4 +202,8 @@ def add_staff_message(
     if report.withdrawn:
         raise ThreadClosed
     thread_key = open_thread_key(session, report, organisation, private_key)
-    return _add_message(session, report, thread_key, STAFF, text, [], today)
+    message = _add_message(session, report, thread_key, STAFF, text, [], today)
+    # The thread is every receiving organisation's: their search texts hold it too. The writer's
+    # own is written again by the view, which holds its keys; the others', at their next login.
+    forget_search_texts(session, report.id)
+    return message

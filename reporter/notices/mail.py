@@ -20,6 +20,7 @@ from email.utils import format_datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from reporter.notices.service import MailServerUnavailable
 from reporter.settings import Settings
 
 
@@ -64,34 +65,47 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
         context = ssl.create_default_context()
-        connection: smtplib.SMTP
-        if settings.smtp_security == "tls":
-            connection = smtplib.SMTP_SSL(
-                settings.smtp_host,
-                settings.smtp_port,
-                timeout=settings.smtp_timeout_seconds,
-                context=context,
-            )
-        else:
-            connection = smtplib.SMTP(
-                settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-            )
+        # The name the server is greeted with, rather than this machine's own, which the
+        # provider would write into every notice's Received header.
+        name, timeout = settings.smtp_helo_name, settings.smtp_timeout_seconds
+        try:
+            if settings.smtp_security == "tls":
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    local_hostname=name,
+                    timeout=timeout,
+                    context=context,
+                )
+            else:
+                connection = smtplib.SMTP(
+                    settings.smtp_host, settings.smtp_port, local_hostname=name, timeout=timeout
+                )
+        except OSError as error:
+            raise MailServerUnavailable(str(error)) from error
+        try:
             if settings.smtp_security == "starttls":
                 connection.starttls(context=context)
-        if settings.smtp_user:
-            connection.login(settings.smtp_user, settings.smtp_password)
+            if settings.smtp_user:
+                connection.login(settings.smtp_user, settings.smtp_password)
+        except OSError as error:
+            connection.close()
+            raise MailServerUnavailable(str(error)) from error
         return connection
 
     def send(self, address: str, language: str, when: dt.datetime) -> None:
-        """Send one digest; raises OSError (smtplib's errors are OSErrors) if it was not taken."""
+        """Send one digest. Raises MailServerUnavailable if no digest can go now, another
+        OSError if the server refused this one (the connection stays for the next)."""
         if self._connection is None:
             self._connection = self._connect()
         try:
             self._connection.send_message(digest(self.settings, address, language, when))
-        except OSError:
-            # Start afresh on the next send: the connection may be what failed.
-            self.close()
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
             raise
+        except OSError as error:
+            # Disconnected, timed out, or the sender refused: nothing more goes in this run.
+            self.close()
+            raise MailServerUnavailable(str(error)) from error
 
     def close(self) -> None:
         if self._connection is not None:

@@ -30,7 +30,7 @@ from reporter.accounts.models import (
 )
 from reporter.casework.models import AdvocacyStory
 from reporter.crypto import contexts
-from reporter.db import empty_log_after_commit
+from reporter.db import empty_log_after_commit, take_write_lock
 from reporter.reports.models import Case
 from reporter.settings import Settings
 
@@ -47,6 +47,11 @@ EMAIL_MAX_CHARS = 254
 
 class NoticeError(ValueError):
     """A kind of notice this member's role may not ask for."""
+
+
+class MailServerUnavailable(OSError):
+    """The mail server could not be reached, or refused the connection, TLS or the login: no
+    digest can go out in this run."""
 
 
 def kinds_open_to(member: StaffMember) -> tuple[str, ...]:
@@ -67,8 +72,11 @@ def choose(member: StaffMember, kinds: Iterable[str]) -> None:
         member.notice_due_at = None
 
 
-def set_email(member: StaffMember, address: str, secret_key: str) -> None:
-    """Keep the member's address, encrypted under the instance's contact key."""
+def set_email(session: Session, member: StaffMember, address: str, secret_key: str) -> None:
+    """Keep the member's address, encrypted under the instance's contact key. An address it
+    replaces leaves nothing behind either."""
+    if member.email_sealed is not None:
+        empty_log_after_commit(session)
     member.email_sealed = crypto.encrypt_record(
         crypto.contact_key(secret_key), address.encode("utf-8"), contexts.staff_email(member.id)
     )
@@ -131,6 +139,9 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
     """Turn every mark of new activity into a due time on the members concerned, and clear the
     marks. The due time is the next boundary of the schedule (of the urgent schedule when the
     case is urgent); an earlier due time already set stays."""
+    # One writer at a time, from the start: a reply committed while this runs must not have
+    # its mark cleared unseen (SQLite: the write lock; PostgreSQL: the rows' locks below).
+    take_write_lock(session)
     due: dict[uuid.UUID, tuple[StaffMember, bool]] = {}
     collected = Collected()
 
@@ -139,32 +150,40 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
             _, was_urgent = due.get(member.id, (member, False))
             due[member.id] = (member, was_urgent or urgent)
 
+    # Cleared and read in one statement: an arrival committed after it keeps its mark.
     arrivals = session.execute(
-        select(Case.organisation_id, Case.priority).where(Case.announce_arrival.is_(True))
+        update(Case)
+        .where(Case.announce_arrival.is_(True))
+        .values(announce_arrival=False)
+        .returning(Case.organisation_id, Case.priority)
     ).all()
     for organisation_id, urgent in {(o, p == "urgent") for o, p in arrivals}:
         tell(_listeners(session, organisation_id, "reports"), urgent)
     collected.marks += len(arrivals)
-    session.execute(
-        update(Case).where(Case.announce_arrival.is_(True)).values(announce_arrival=False)
-    )
 
-    replies = session.scalars(select(Case).where(Case.announce_reply.is_(True))).all()
+    replies = session.scalars(
+        select(Case).where(Case.announce_reply.is_(True)).with_for_update()
+    ).all()
     for case in replies:
-        if case.assignee_id is not None:
+        urgent = case.priority == "urgent"
+        assignee = session.get(StaffMember, case.assignee_id) if case.assignee_id else None
+        if assignee is not None and assignee.active:
             tell(
                 (
                     member
                     for member in _listeners(session, case.organisation_id, "replies")
-                    if member.id == case.assignee_id
+                    if member.id == assignee.id
                 ),
-                case.priority == "urgent",
+                urgent,
             )
+        else:
+            # Nobody works on the case: news for those who asked to hear of new reports.
+            tell(_listeners(session, case.organisation_id, "reports"), urgent)
         case.announce_reply = False
     collected.marks += len(replies)
 
     stories = session.scalars(
-        select(AdvocacyStory).where(AdvocacyStory.announce_approval.is_(True))
+        select(AdvocacyStory).where(AdvocacyStory.announce_approval.is_(True)).with_for_update()
     ).all()
     for story in stories:
         if story.approved_by_id is None:
@@ -181,12 +200,14 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
 
     warn_before = now + dt.timedelta(hours=settings.notice_invitation_hours)
     expiring = session.scalars(
-        select(Invitation).where(
+        select(Invitation)
+        .where(
             Invitation.expiry_announced.is_(False),
             Invitation.used.is_(False),
             Invitation.expires_at > now,
             Invitation.expires_at <= warn_before,
         )
+        .with_for_update()
     ).all()
     for invitation in expiring:
         tell(_listeners(session, invitation.organisation_id, "invitations"), False)
@@ -209,8 +230,8 @@ class Sent:
     failed: int = 0
 
 
-# Sends one digest: (address, language, time of the digest). Raises OSError (smtplib's errors
-# are OSErrors) when the mail server did not take it.
+# Sends one digest: (address, language, time of the digest). Raises MailServerUnavailable when
+# no digest can go now, another OSError (smtplib's errors are OSErrors) when this one was refused.
 Send = Callable[[str, str, dt.datetime], None]
 
 
@@ -223,7 +244,7 @@ def send_due(session: Session, settings: Settings, now: dt.datetime, send: Send)
         .where(StaffMember.notice_due_at.is_not(None), StaffMember.notice_due_at <= now)
         .order_by(StaffMember.notice_due_at, StaffMember.id)
     ).all()
-    for member in members:
+    for position, member in enumerate(members):
         address = email_of(member, settings.secret_key)
         if address is None or not member.active or not chosen_kinds(member):
             member.notice_due_at = None
@@ -232,7 +253,12 @@ def send_due(session: Session, settings: Settings, now: dt.datetime, send: Send)
         assert member.notice_due_at is not None
         try:
             send(address, member.language or settings.default_language, member.notice_due_at)
-        except OSError:
+        except MailServerUnavailable:
+            # Each would wait for the same timeout: all of them are for the next run.
+            result.failed += len(members) - position
+            break
+        except (OSError, ValueError):
+            # This address only (refused, or not one the server takes): tried again next run.
             result.failed += 1
             continue
         member.notice_due_at = None

@@ -121,13 +121,18 @@ def _files(settings: Settings, environ: dict[str, str]) -> Iterator[Finding]:
 
 
 def _holds_a_secret(path: Path) -> bool:
-    """Whether a settings file names a secret: a key, the pepper or a database password."""
+    """Whether a settings file names a secret: a key, the pepper, a database or mail password."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return False
     password = urlsplit(str(data.get("database_url", ""))).password
-    return bool(data.get("secret_key") or data.get("receipt_pepper") or password)
+    return bool(
+        data.get("secret_key")
+        or data.get("receipt_pepper")
+        or data.get("smtp_password")
+        or password
+    )
 
 
 def _is_safe_without_tls(host: str) -> bool:

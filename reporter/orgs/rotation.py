@@ -36,6 +36,7 @@ from reporter.orgs.models import (
 from reporter.orgs.service import add_slot, index_key_associated_data
 from reporter.reports.models import KEY_PURPOSES, Case
 from reporter.reports.service import sealed_key_associated_data
+from reporter.search.models import CaseSearchText
 from reporter.statistics.models import StatContribution, StatisticsRelease
 
 
@@ -119,9 +120,15 @@ def remaining(session: Session, organisation: Organisation) -> int:
 
 
 def reseal_batch(
-    session: Session, organisation: Organisation, current_private_key: bytes, size: int = 200
+    session: Session,
+    organisation: Organisation,
+    current_private_key: bytes,
+    size: int = 200,
+    next_private_key: bytes | None = None,
 ) -> int:
-    """Move up to `size` cases to the new key; the caller commits."""
+    """Move up to `size` cases to the new key; the caller commits. Each case's search text goes
+    with it: encrypted again under the new version's search key, or, without the new private
+    key, dropped (the next staff login writes it again)."""
     if organisation.next_public_key is None:
         raise RotationError("no rotation under way")
     version = organisation.key_version + 1
@@ -138,8 +145,26 @@ def reseal_batch(
             key = crypto.unseal(current_private_key, case.sealed_key(purpose), aad)
             case.reseal(purpose, crypto.seal(organisation.next_public_key, key, aad))
         case.key_version = version
+        _move_search_text(session, case, current_private_key, next_private_key)
     session.flush()
     return len(cases)
+
+
+def _move_search_text(
+    session: Session, case: Case, old_private_key: bytes, new_private_key: bytes | None
+) -> None:
+    row = session.get(CaseSearchText, (case.report_id, case.organisation_id))
+    if row is None:
+        return
+    if new_private_key is None:
+        session.delete(row)
+        return
+    row.body = _encrypt_again(
+        row.body,
+        crypto.search_key(old_private_key),
+        crypto.search_key(new_private_key),
+        contexts.search_text(case.report_id, case.organisation_id),
+    )
 
 
 def finish(session: Session, organisation: Organisation) -> None:

@@ -185,6 +185,15 @@ def open_with_recovery_key(
     )
 
 
+def open_next_with_recovery_key(
+    session: Session, organisation: Organisation, recovery_key: str
+) -> bytes:
+    """The private key of a rotation under way, unwrapped with the recovery key."""
+    return _open_recovery_slot(
+        session, organisation, recovery_key, ORGANISATION_KEY, organisation.key_version + 1
+    )
+
+
 def open_advocacy_key_with_recovery_key(
     session: Session, organisation: Organisation, recovery_key: str
 ) -> bytes:

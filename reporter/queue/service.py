@@ -29,7 +29,7 @@ from reporter.reports.models import FINISHED_STATUSES, Case, IndexToken
 from reporter.reports.service import ContentPurged, decrypt_content
 from reporter.search import service as search_texts
 from reporter.search.models import CaseSearchText
-from reporter.search.text import Term, matches
+from reporter.search.text import Term, matches, readable
 from reporter.statistics.service import (
     RECONCILE_BATCH,
     reconcile_dirty_cases,
@@ -282,24 +282,30 @@ def search(
                 CaseSearchText.organisation_id == Case.organisation_id,
             ),
         )
-        .with_only_columns(Case.report_id, received, CaseSearchText.body)
+        .with_only_columns(Case.report_id, received, Case.key_version, CaseSearchText.body)
         .order_by(received.asc() if oldest_first else received.desc(), Case.report_id)
     )
-    opener = crypto.RecordOpener(search_texts.search_key(keyring))
+    keys = search_texts.SearchKeys(keyring)
+    openers: dict[int, crypto.RecordOpener] = {}
     deadline = time.monotonic() + seconds
     found: list[SearchCursor] = []
     read = 0
     last: SearchCursor | None = None
     stopped = False
     result = session.execute(query.execution_options(yield_per=1000))
-    for report_id, received_on, body in result:
+    for report_id, received_on, version, body in result:
         read += 1
         last = SearchCursor(received_on, report_id)
         text = None
         if body is not None:
+            opener = openers.get(version)
+            if opener is None:
+                opener = openers[version] = crypto.RecordOpener(keys(version))
             try:
                 text = opener(body, contexts.search_text(report_id, organisation_id))
             except crypto.DecryptionFailed:
+                text = None
+            if text is not None and not readable(text):
                 text = None
         if text is None:
             case = session.get_one(Case, (report_id, organisation_id))

@@ -27,8 +27,18 @@ from reporter.search.text import compose, key_token
 INDEX_BATCH = 200
 
 
-def search_key(keyring: Keyring) -> bytes:
-    return crypto.search_key(keyring.index_key)
+class SearchKeys:
+    """The search key of each key version a member holds, derived once per request."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+        self._keys: dict[int, bytes] = {}
+
+    def __call__(self, version: int) -> bytes:
+        key = self._keys.get(version)
+        if key is None:
+            key = self._keys[version] = crypto.search_key(self.keyring.for_version(version))
+        return key
 
 
 def plain_text(session: Session, case: Case, keyring: Keyring) -> bytes:
@@ -61,13 +71,14 @@ def plain_text(session: Session, case: Case, keyring: Keyring) -> bytes:
 
 def refresh(session: Session, case: Case, keyring: Keyring) -> None:
     """Write the case's search text again after staff changed what it says."""
-    _store(session, case, keyring, search_key(keyring))
+    _store(session, case, keyring, SearchKeys(keyring))
     session.flush()
 
 
-def _store(session: Session, case: Case, keyring: Keyring, key: bytes) -> None:
+def _store(session: Session, case: Case, keyring: Keyring, keys: SearchKeys) -> None:
+    # Under the key of the case's own version: a rotation moves the two together.
     sealed = crypto.encrypt_record(
-        key,
+        keys(case.key_version),
         plain_text(session, case, keyring),
         contexts.search_text(case.report_id, case.organisation_id),
     )
@@ -94,7 +105,7 @@ def index_missing(session: Session, keyring: Keyring, seconds: float) -> int:
     """Write the search text of cases that have none, newest first, for about `seconds`.
     Returns how many were written."""
     organisation_id = keyring.organisation.id
-    key = search_key(keyring)
+    keys = SearchKeys(keyring)
     deadline = time.monotonic() + seconds
     written = 0
     while time.monotonic() < deadline:
@@ -106,7 +117,7 @@ def index_missing(session: Session, keyring: Keyring, seconds: float) -> int:
             .limit(INDEX_BATCH)
         ).all()
         for case in cases:
-            _store(session, case, keyring, key)
+            _store(session, case, keyring, keys)
             written += 1
             if time.monotonic() >= deadline:
                 break

@@ -22,6 +22,7 @@ from reporter.vocabulary import places
 
 FORMAT = b"1"
 SEPARATOR = "\x1f"
+_SEPARATOR_BYTE = SEPARATOR.encode()
 # Marks a word may carry that are not part of it: "Medellín," finds "Medellín".
 _PUNCTUATION = ".,;:!?¡¿\"'«»“”‘’()[]{}<>"
 # Letters written in more than one way in Arabic script, folded to one.
@@ -63,9 +64,6 @@ class Term:
 
     word: bytes
     keys: tuple[bytes, ...]
-
-    def found_in(self, text: bytes) -> bool:
-        return self.word in text or any(key in text for key in self.keys)
 
 
 def _vocabulary_labels() -> Iterable[tuple[str, str]]:
@@ -111,6 +109,13 @@ def terms_of(
     return found
 
 
+def readable(text: bytes) -> bool:
+    """Whether a search text is of this format (one of another is read from the case itself)."""
+    return text[:1] == FORMAT
+
+
 def matches(text: bytes, terms: Sequence[Term]) -> bool:
-    """Whether a search text holds every term (a text of an unknown format holds none)."""
-    return text[:1] == FORMAT and all(term.found_in(text) for term in terms)
+    """Whether a search text holds every term: its word in the free text (never inside a key:
+    "oat" does not find `v:denial_oat`), or one of its keys among the case's."""
+    free = text[1 : text.find(_SEPARATOR_BYTE)]
+    return all(term.word in free or any(key in text for key in term.keys) for term in terms)

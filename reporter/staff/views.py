@@ -232,7 +232,7 @@ def enrol() -> tuple[str, int] | Response:
 
 
 NOTICE_LABELS = {
-    "reports": _l("a new report for my organisation"),
+    "reports": _l("a new report for my organisation, or a reply on a case assigned to nobody"),
     "replies": _l("a reply from a reporter on a case assigned to me"),
     "approvals": _l("a story waiting for a second approval"),
     "invitations": _l("an invitation that will expire soon"),
@@ -297,7 +297,9 @@ def notice_choices() -> tuple[str, int] | Response:
         return _home(notice_form=form), 400
     notices.choose(member, form.kinds.data or [])
     if form.email.data:
-        notices.set_email(member, form.email.data.strip(), current_settings().secret_key)
+        notices.set_email(
+            get_session(), member, form.email.data.strip(), current_settings().secret_key
+        )
     elif member.email_sealed is not None:
         notices.remove_email(get_session(), member)
     # Never the address: the audit log is kept for years.
