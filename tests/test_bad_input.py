@@ -336,3 +336,29 @@ def test_huge_numbers_in_staff_forms_are_form_errors(
     organisation = db.get(Organisation, network.brazil.id)
     assert organisation is not None
     assert organisation.purge_spam_after_days == network.brazil.purge_spam_after_days
+
+
+def test_a_nul_in_staff_text_is_a_form_error_on_every_database(
+    app: Flask, moderator_and_case: tuple[FlaskClient, str]
+) -> None:
+    """PostgreSQL refuses a NUL in text outright: it must never reach a query (hypothesis found
+    one through the link form)."""
+    from tests.staff import form_token
+
+    moderator, case_url = moderator_and_case
+    token = form_token(moderator, case_url)
+    linked = moderator.post(f"{case_url}/links", data={"csrf_token": token, "reference": "\x00"})
+    assert linked.status_code == 400
+    searched = moderator.post("/staff/queue", data={"csrf_token": token, "words": "police\x00"})
+    assert searched.status_code == 400
+    stranger = app.test_client()
+    login = stranger.post(
+        "/staff/login",
+        data={
+            "csrf_token": form_token(stranger, "/staff/login"),
+            "username": "mod\x00",
+            "passphrase": "anything at all",
+            "code": "123456",
+        },
+    )
+    assert login.status_code == 400

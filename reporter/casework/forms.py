@@ -30,7 +30,10 @@ def referral_form(formdata: object = None) -> ReferralForm:
 
 class LinkForm(FlaskForm):
     reference = StringField(
-        _l("Reference of the related report"), validators=[DataRequired(), Length(max=16)]
+        _l("Reference of the related report"),
+        # clean_text: a control character would reach the database's query (PostgreSQL refuses
+        # a NUL in text outright).
+        validators=[DataRequired(), Length(max=16), clean_text],
     )
 
 

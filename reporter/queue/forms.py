@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from reporter.forms import clean_text
+
 SEARCH_MAX_CHARS = 200
 
 
@@ -29,7 +31,7 @@ class QueueFilterForm(FlaskForm):
     sort = SelectField(_l("Order"), validators=[Optional()], default="newest")
     words = StringField(
         _l("Words in the case"),
-        validators=[Optional(), Length(max=SEARCH_MAX_CHARS)],
+        validators=[Optional(), Length(max=SEARCH_MAX_CHARS), clean_text],
         description=_l(
             "Finds cases whose story, place, coding, notes or messages hold every word."
         ),

@@ -7,12 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from reporter.forms import ListField, MultiCheckboxField
+from reporter.forms import ListField, MultiCheckboxField, clean_text
 from reporter.notices.service import EMAIL_MAX_CHARS
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    username = StringField(
+        _l("Username"), validators=[DataRequired(), Length(max=80), clean_text]
+    )
     passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=1024)])
     code = StringField(_l("Code from your authenticator app"), validators=[Length(max=12)])
 
