@@ -424,6 +424,7 @@ def test_the_account_page_keeps_the_address_encrypted_and_removes_it_whole(
     )
     assert saved.status_code == 302
     page = client.get("/staff/").get_data(as_text=True)
+    assert "This server sends no emails yet" not in page
     assert f'value="{address}"' in page
     assert re.search(r'<input checked [^>]*value="reports"', page)
     assert not re.search(r'<input checked [^>]*value="approvals"', page)
@@ -537,3 +538,11 @@ def test_a_digest_goes_over_tls_with_a_login_and_never_to_an_untrusted_server(
     assert logins == [(b"reporter", b"mail secret")]
     [(recipients, message)] = box.received
     assert recipients == ["ana@example.org"] and b"There is new activity" in message
+
+
+def test_the_account_page_says_when_no_mail_server_is_set_up(app: Flask, network: Network) -> None:
+    make_member(app, network.brazil, network.key(network.brazil), "ana", "moderator")
+    client = app.test_client()
+    assert login(client, "ana").status_code == 302
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "This server sends no emails yet" in page

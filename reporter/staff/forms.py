@@ -12,9 +12,7 @@ from reporter.notices.service import EMAIL_MAX_CHARS
 
 
 class LoginForm(FlaskForm):
-    username = StringField(
-        _l("Username"), validators=[DataRequired(), Length(max=80), clean_text]
-    )
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80), clean_text])
     passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=1024)])
     code = StringField(_l("Code from your authenticator app"), validators=[Length(max=12)])
 

@@ -266,6 +266,7 @@ def _home(language_form: LanguageForm | None = None, notice_form: NoticeForm | N
         remove_form=ConfirmForm(),
         notice_minutes=current_settings().notice_minutes,
         notice_urgent=current_settings().notice_urgent_minutes,
+        mail_ready=bool(current_settings().smtp_host and current_settings().notice_sender),
     )
 
 
