@@ -124,7 +124,8 @@ class Settings:
     notice_minutes: int = 30
     notice_urgent_minutes: int = 10
     notice_minimum_minutes: int = 10
-    # Admins are told of an invitation this many hours before it expires.
+    # Admins are told of an invitation this many hours before it expires (at most half its life:
+    # never as soon as it is made).
     notice_invitation_hours: int = 24
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -292,8 +293,8 @@ def _complete(settings: Settings) -> Settings:
             )
     if settings.notice_urgent_minutes > settings.notice_minutes:
         raise SettingsError("notice_urgent_minutes: not longer than notice_minutes")
-    if not 0 < settings.notice_invitation_hours < settings.invitation_hours:
-        raise SettingsError("notice_invitation_hours: more than 0, less than invitation_hours")
+    if settings.notice_invitation_hours < 1:
+        raise SettingsError("notice_invitation_hours: at least 1")
     if settings.surfaces not in SURFACES:
         raise SettingsError(f"surfaces: one of {', '.join(SURFACES)}, got {settings.surfaces!r}")
     if settings.default_language not in settings.languages:

@@ -382,7 +382,7 @@ def test_the_schedule_never_goes_below_its_minimum(tmp_path: Path) -> None:
         {"notice_minutes": 25},
         {"notice_urgent_minutes": 40},
         {"notice_minimum_minutes": 7, "notice_minutes": 28, "notice_urgent_minutes": 14},
-        {"notice_invitation_hours": 72},
+        {"notice_invitation_hours": 0},
         {"smtp_security": "ssl"},
     ):
         with pytest.raises(SettingsError):
@@ -546,3 +546,36 @@ def test_the_account_page_says_when_no_mail_server_is_set_up(app: Flask, network
     assert login(client, "ana").status_code == 302
     page = client.get("/staff/").get_data(as_text=True)
     assert "This server sends no emails yet" in page
+
+
+def test_a_short_lived_invitation_is_not_expiring_as_soon_as_it_is_made(
+    app_factory: Any, inbox: Inbox, network: Network, db: Session
+) -> None:
+    from reporter.accounts.service import create_invitation
+
+    app: Flask = app_factory(
+        smtp_host="127.0.0.1",
+        smtp_port=inbox.port,
+        smtp_security="none",
+        notice_sender=SENDER,
+        site_urls=("https://reporter.example",),
+        invitation_hours=6,
+    )
+    admin = _member(app, network, network.brazil, "admin", "org_admin")
+    _ask(app, admin, "admin@example.org", "invitations")
+    brazil = db.get_one(type(network.brazil), network.brazil.id)
+    create_invitation(
+        db,
+        brazil,
+        username="newcomer",
+        role="moderator",
+        organisation_keys={1: network.key(network.brazil)},
+        advocacy_keys=advocacy_keys_of(brazil),
+        now=AT,
+        lifetime=dt.timedelta(hours=6),
+    )
+    db.commit()
+    _run(app, AT + dt.timedelta(minutes=5))
+    assert _run(app, BOUNDARY).sent == 0  # made 5 minutes ago: 6 hours left, not "soon"
+    _run(app, AT + dt.timedelta(hours=3, minutes=5))  # half its life left
+    assert _run(app, AT + dt.timedelta(hours=3, minutes=30)).sent == 1

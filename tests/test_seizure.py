@@ -42,6 +42,9 @@ STAFF_CANARIES = {
     "note": "SEIZURENOTE the lawyer called back",
     "message": "SEIZUREMESSAGE are you safe?",
     "story": "SEIZURESTORY A woman was stopped in a city.",
+    # What staff type that is not about a case: a search and an email address for notices.
+    "search": "SEIZURESEARCH",
+    "email": "seizure-email-canary@example.org",
 }
 # Reporters and staff each come from their own address, behind the trusted proxy, and browser.
 ADDRESSES = ["198.51.100.173", "203.0.113.58", "2001:db8:5e12::77", "192.0.2.199"]
@@ -216,6 +219,13 @@ def test_a_seized_server_holds_no_canary_address_or_user_agent(seized: Seized) -
     assert _post(ana, kept, f"{kept}/notes", text=STAFF_CANARIES["note"]).status_code == 302
     assert _post(ana, kept, f"{kept}/messages", text=STAFF_CANARIES["message"]).status_code == 302
     assert _post(ana, kept, f"{kept}/story", text=STAFF_CANARIES["story"]).status_code == 302
+    searched = _post(ana, "/staff/queue", "/staff/queue", words=f"{STAFF_CANARIES['search']} kit")
+    assert searched.status_code == 200
+    assert "Every case that matches the filters was searched." in searched.text
+    noticed = _post(
+        ana, "/staff/", "/staff/notices", email=STAFF_CANARIES["email"], kinds=["reports"]
+    )
+    assert noticed.status_code == 302
     bia = _log_in(seized, "bia")
     assert _post(bia, kept, f"{kept}/story/approve").status_code == 302
     for export in (

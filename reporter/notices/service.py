@@ -162,7 +162,7 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
     collected.marks += len(arrivals)
 
     replies = session.scalars(
-        select(Case).where(Case.announce_reply.is_(True)).with_for_update()
+        select(Case).where(Case.announce_reply.is_(True)).with_for_update(of=Case)
     ).all()
     for case in replies:
         urgent = case.priority == "urgent"
@@ -183,7 +183,9 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
     collected.marks += len(replies)
 
     stories = session.scalars(
-        select(AdvocacyStory).where(AdvocacyStory.announce_approval.is_(True)).with_for_update()
+        select(AdvocacyStory)
+        .where(AdvocacyStory.announce_approval.is_(True))
+        .with_for_update(of=AdvocacyStory)
     ).all()
     for story in stories:
         if story.approved_by_id is None:
@@ -198,7 +200,9 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
         story.announce_approval = False
     collected.marks += len(stories)
 
-    warn_before = now + dt.timedelta(hours=settings.notice_invitation_hours)
+    # Never more than half an invitation's life: a short-lived one is not "expiring" when made.
+    hours = min(settings.notice_invitation_hours, settings.invitation_hours / 2)
+    warn_before = now + dt.timedelta(hours=hours)
     expiring = session.scalars(
         select(Invitation)
         .where(
@@ -207,7 +211,7 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
             Invitation.expires_at > now,
             Invitation.expires_at <= warn_before,
         )
-        .with_for_update()
+        .with_for_update(of=Invitation)
     ).all()
     for invitation in expiring:
         tell(_listeners(session, invitation.organisation_id, "invitations"), False)
