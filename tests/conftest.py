@@ -289,6 +289,15 @@ def submit(
     return client.post(f"/{language}/report", data=data, content_type="multipart/form-data")
 
 
+def reply(client: FlaskClient, receipt: str, text: str) -> TestResponse:
+    """The reporter answers through the follow-up page, with their receipt."""
+    return client.post(
+        "/en/followup/reply",
+        data={"csrf_token": csrf_token(client, "/en/followup"), "receipt": receipt, "text": text},
+        content_type="multipart/form-data",
+    )
+
+
 HIDDEN_DRAFT = re.compile(r'<input type="hidden" name="(draft)" value="([^"]+)">')
 
 

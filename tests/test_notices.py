@@ -29,7 +29,7 @@ from reporter.notices import service as notices
 from reporter.notices.mail import Mailer
 from reporter.reports.models import Case
 from reporter.settings import SettingsError, load_settings
-from tests.conftest import Network, csrf_token, receipt_of, submit
+from tests.conftest import Network, receipt_of, reply, submit
 from tests.dump import database_bytes
 from tests.servers import free_port
 from tests.staff import advocacy_keys_of, form_token, login, make_member
@@ -193,15 +193,7 @@ def test_replies_go_to_the_assignee_and_urgent_cases_shorten_the_wait(
     case = db.scalars(select(Case).where(Case.organisation_id == network.brazil.id)).one()
     case.assignee_id, case.priority = ana, "urgent"
     db.commit()
-    public.post(
-        "/en/followup/reply",
-        data={
-            "csrf_token": csrf_token(public, "/en/followup"),
-            "receipt": receipt,
-            "text": f"{CANARY} in a reply",
-        },
-        content_type="multipart/form-data",
-    )
+    reply(public, receipt, f"{CANARY} in a reply")
     notices_at = dt.datetime(2026, 12, 1, 10, 12)
     assert _run(mail_app, notices_at).sent == 0
     # The urgent schedule (every 10 minutes), not the usual 30.
@@ -214,15 +206,7 @@ def test_replies_go_to_the_assignee_and_urgent_cases_shorten_the_wait(
     case = db.get_one(Case, (case.report_id, case.organisation_id))
     case.assignee_id, case.priority = None, "normal"
     db.commit()
-    public.post(
-        "/en/followup/reply",
-        data={
-            "csrf_token": csrf_token(public, "/en/followup"),
-            "receipt": receipt,
-            "text": f"{CANARY} again",
-        },
-        content_type="multipart/form-data",
-    )
+    reply(public, receipt, f"{CANARY} again")
     assert _run(mail_app, dt.datetime(2026, 12, 1, 10, 25)).sent == 0
     assert _run(mail_app, dt.datetime(2026, 12, 1, 10, 30)).sent == 1
     assert inbox.received[-1][0] == ["carla@example.org"]

@@ -15,13 +15,10 @@ from reporter.audit.models import AuditEntry
 from reporter.reports.models import Case
 from reporter.search.models import CaseSearchText
 from reporter.search.text import fold, query_words
-from tests.conftest import Network, csrf_token, receipt_of, submit
+from tests.conftest import Network, receipt_of, reply, submit
 from tests.dump import database_bytes
 from tests.staff import form_token, login, make_member
-
-
-def _references(page: str) -> list[str]:
-    return re.findall(r'href="/staff/cases/[0-9a-f-]+">([A-Z0-9-]+)</a>', page)
+from tests.test_moderation import _references
 
 
 def _sent(app: Flask, public: FlaskClient, **answers: object) -> tuple[str, str]:
@@ -68,6 +65,13 @@ def test_folding_makes_accents_case_and_letter_forms_not_matter() -> None:
     assert query_words(" ,;: ") == []
 
 
+def _write(client: FlaskClient, case_url: str, what: str, text: str) -> None:
+    """A note or a message written on the case page."""
+    client.post(
+        f"{case_url}/{what}", data={"csrf_token": form_token(client, case_url), "text": text}
+    )
+
+
 def _story_page(app: Flask, client: FlaskClient, reference: str) -> str:
     queue = client.get("/staff/queue?status=").get_data(as_text=True)
     match = re.search(rf'href="(/staff/cases/[0-9a-f-]+)">{reference}</a>', queue)
@@ -103,15 +107,9 @@ def test_search_finds_a_case_by_its_story_notes_reply_and_coding(
     assert set(_references(_search(moderator, "São Paulo"))) == {medellin, other}
 
     case_url = _story_page(app, moderator, other)
-    moderator.post(
-        f"{case_url}/notes",
-        data={"csrf_token": form_token(moderator, case_url), "text": "Falar com a defensoria"},
-    )
+    _write(moderator, case_url, "notes", "Falar com a defensoria")
     assert _references(_search(moderator, "defensoria")) == [other]
-    moderator.post(
-        f"{case_url}/messages",
-        data={"csrf_token": form_token(moderator, case_url), "text": "Qual delegacia?"},
-    )
+    _write(moderator, case_url, "messages", "Qual delegacia?")
     assert _references(_search(moderator, "delegacia")) == [other]
 
 
@@ -126,15 +124,7 @@ def test_a_reporters_reply_is_found_before_any_staff_login(
     second = app.test_client()
     assert login(second, "other").status_code == 302
     assert db.scalars(select(CaseSearchText)).all()
-    public.post(
-        "/en/followup/reply",
-        data={
-            "csrf_token": csrf_token(public, "/en/followup"),
-            "receipt": receipt,
-            "text": "It was the officer from Itaquera",
-        },
-        content_type="multipart/form-data",
-    )
+    reply(public, receipt, "It was the officer from Itaquera")
     db.expire_all()
     assert not db.scalars(select(CaseSearchText)).all()
     assert _references(_search(moderator, "itaquera")) == [reference]
@@ -269,10 +259,7 @@ def test_one_organisations_message_is_found_by_the_other_receiving_organisation(
     regional = app.test_client()
     assert login(regional, "regional").status_code == 302  # writes the network's search text
     case_url = _story_page(app, moderator, reference)
-    moderator.post(
-        f"{case_url}/messages",
-        data={"csrf_token": form_token(moderator, case_url), "text": "Which quilombo was it?"},
-    )
+    _write(moderator, case_url, "messages", "Which quilombo was it?")
     assert _references(_search(regional, "quilombo")) == [reference]
 
 

@@ -106,7 +106,11 @@ def _act_associated_data(case: Case) -> bytes:
 
 
 def list_acts(session: Session, case: Case, private_key: bytes) -> list[StoredAct]:
-    case_key = open_case_key(case, private_key, "case")
+    return acts_under(session, case, open_case_key(case, private_key, "case"))
+
+
+def acts_under(session: Session, case: Case, case_key: bytes) -> list[StoredAct]:
+    """The case's acts, opened with its case key (for a caller that opened it already)."""
     rows = session.scalars(
         select(CaseAct)
         .where(CaseAct.report_id == case.report_id, CaseAct.organisation_id == case.organisation_id)

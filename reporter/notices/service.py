@@ -144,6 +144,13 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
     take_write_lock(session)
     due: dict[uuid.UUID, tuple[StaffMember, bool]] = {}
     collected = Collected()
+    # Many marks of one organisation ask the same question: read its members once per kind.
+    asked: dict[tuple[uuid.UUID, str], list[StaffMember]] = {}
+
+    def listeners(organisation_id: uuid.UUID, kind: str) -> list[StaffMember]:
+        if (organisation_id, kind) not in asked:
+            asked[organisation_id, kind] = _listeners(session, organisation_id, kind)
+        return asked[organisation_id, kind]
 
     def tell(members: Iterable[StaffMember], urgent: bool) -> None:
         for member in members:
@@ -158,7 +165,7 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
         .returning(Case.organisation_id, Case.priority)
     ).all()
     for organisation_id, urgent in {(o, p == "urgent") for o, p in arrivals}:
-        tell(_listeners(session, organisation_id, "reports"), urgent)
+        tell(listeners(organisation_id, "reports"), urgent)
     collected.marks += len(arrivals)
 
     replies = session.scalars(
@@ -171,14 +178,14 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
             tell(
                 (
                     member
-                    for member in _listeners(session, case.organisation_id, "replies")
+                    for member in listeners(case.organisation_id, "replies")
                     if member.id == assignee.id
                 ),
                 urgent,
             )
         else:
             # Nobody works on the case: news for those who asked to hear of new reports.
-            tell(_listeners(session, case.organisation_id, "reports"), urgent)
+            tell(listeners(case.organisation_id, "reports"), urgent)
         case.announce_reply = False
     collected.marks += len(replies)
 
@@ -192,7 +199,7 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
             tell(
                 (
                     member
-                    for member in _listeners(session, story.organisation_id, "approvals")
+                    for member in listeners(story.organisation_id, "approvals")
                     if member.id != story.author_id
                 ),
                 False,
@@ -214,7 +221,7 @@ def collect(session: Session, settings: Settings, now: dt.datetime) -> Collected
         .with_for_update(of=Invitation)
     ).all()
     for invitation in expiring:
-        tell(_listeners(session, invitation.organisation_id, "invitations"), False)
+        tell(listeners(invitation.organisation_id, "invitations"), False)
         invitation.expiry_announced = True
     collected.marks += len(expiring)
 

@@ -139,32 +139,37 @@ def reseal_batch(
         )
         .limit(size)
     ).all()
+    # Each case's search text goes under the new version's search key, or is dropped.
+    search_keys = (
+        (crypto.search_key(current_private_key), crypto.search_key(next_private_key))
+        if next_private_key is not None
+        else None
+    )
     for case in cases:
         for purpose in KEY_PURPOSES:
             aad = sealed_key_associated_data(case.report_id, case.organisation_id, purpose)
             key = crypto.unseal(current_private_key, case.sealed_key(purpose), aad)
             case.reseal(purpose, crypto.seal(organisation.next_public_key, key, aad))
         case.key_version = version
-        _move_search_text(session, case, current_private_key, next_private_key)
+        _move_search_text(session, case, search_keys)
     session.flush()
     return len(cases)
 
 
 def _move_search_text(
-    session: Session, case: Case, old_private_key: bytes, new_private_key: bytes | None
+    session: Session, case: Case, search_keys: tuple[bytes, bytes] | None
 ) -> None:
+    """The case's search text from the old search key to the new (old, new); without them,
+    dropped."""
     row = session.get(CaseSearchText, (case.report_id, case.organisation_id))
     if row is None:
         return
-    if new_private_key is None:
+    if search_keys is None:
         session.delete(row)
         return
-    row.body = _encrypt_again(
-        row.body,
-        crypto.search_key(old_private_key),
-        crypto.search_key(new_private_key),
-        contexts.search_text(case.report_id, case.organisation_id),
-    )
+    old_key, new_key = search_keys
+    context = contexts.search_text(case.report_id, case.organisation_id)
+    row.body = _encrypt_again(row.body, old_key, new_key, context)
 
 
 def finish(session: Session, organisation: Organisation) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from reporter import crypto
 from reporter.cases.service import read_notes
-from reporter.coding.service import coded_acts
+from reporter.coding.service import acts_under
 from reporter.crypto import contexts
 from reporter.followup.service import decrypt_messages
 from reporter.orgs.keyring import Keyring
@@ -41,6 +42,26 @@ class SearchKeys:
         return key
 
 
+def _keys_of(
+    violations: Iterable[str],
+    perpetrators: Iterable[str],
+    populations: Iterable[str],
+    country: str,
+    region: str,
+    location_type: str,
+) -> list[str]:
+    """The key tokens of what a report chose or an act codes (empty values left out)."""
+    tokens = [
+        *(key_token("v", key) for key in violations),
+        *(key_token("p", key) for key in perpetrators),
+        *(key_token("pop", key) for key in populations),
+        key_token("c", country),
+        key_token("r", region),
+        key_token("l", location_type),
+    ]
+    return [token for token in tokens if not token.endswith(":")]
+
+
 def plain_text(session: Session, case: Case, keyring: Keyring) -> bytes:
     """What the case says, folded: the report (story, place, what the reporter chose), the
     messages both ways, the notes and the coding."""
@@ -54,19 +75,27 @@ def plain_text(session: Session, case: Case, keyring: Keyring) -> bytes:
         content = None
     if content is not None:
         free += [content.narrative, content.violation_other, content.city]
-        keys += [key_token("v", key) for key in content.violations]
-        keys += [key_token("p", key) for key in content.perpetrators]
-        keys += [key_token("pop", key) for key in content.populations]
-        keys += [key_token("c", content.country), key_token("r", content.region)]
-        keys += [key_token("l", content.location_type)]
+        keys += _keys_of(
+            content.violations,
+            content.perpetrators,
+            content.populations,
+            content.country,
+            content.region,
+            content.location_type,
+        )
     free += [m.text for m in decrypt_messages(report, open_case_key(case, private_key, "thread"))]
-    free += [n.text for n in read_notes(session, case, open_case_key(case, private_key, "case"))]
-    for act in coded_acts(session, case, private_key):
-        keys += [key_token("v", act.violation_type), key_token("l", act.location_type)]
-        keys += [key_token("c", act.country), key_token("r", act.region)]
-        keys += [key_token("p", key) for key in act.perpetrators]
-        keys += [key_token("pop", key) for key in act.populations]
-    return compose(free, [key for key in keys if not key.endswith(":")])
+    case_key = open_case_key(case, private_key, "case")
+    free += [note.text for note in read_notes(session, case, case_key)]
+    for act in (stored.act for stored in acts_under(session, case, case_key)):
+        keys += _keys_of(
+            [act.violation_type],
+            act.perpetrators,
+            act.populations,
+            act.country,
+            act.region,
+            act.location_type,
+        )
+    return compose(free, keys)
 
 
 def refresh(session: Session, case: Case, keyring: Keyring) -> None:

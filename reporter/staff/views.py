@@ -251,17 +251,20 @@ def _notice_form(member: StaffMember, formdata: object = None) -> NoticeForm:
     return form
 
 
-def _home(language_form: LanguageForm | None = None, notice_form: NoticeForm | None = None) -> str:
-    member = auth.current_staff().member
-    if language_form is None:
-        language_form = LanguageForm(language=member.language or current_language())
-    language_form.language.choices = choices(
+def _language_form(member: StaffMember) -> LanguageForm:
+    form = LanguageForm(language=member.language or current_language())
+    form.language.choices = choices(
         (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
     )
+    return form
+
+
+def _home(language_form: LanguageForm | None = None, notice_form: NoticeForm | None = None) -> str:
+    member = auth.current_staff().member
     return render_template(
         "staff/home.html",
         member=member,
-        language_form=language_form,
+        language_form=language_form or _language_form(member),
         notice_form=notice_form or _notice_form(member),
         remove_form=ConfirmForm(),
         notice_minutes=current_settings().notice_minutes,
@@ -274,10 +277,7 @@ def _home(language_form: LanguageForm | None = None, notice_form: NoticeForm | N
 @auth.login_required()
 def home() -> str | Response:
     staff = auth.current_staff()
-    form = LanguageForm(language=staff.member.language or current_language())
-    form.language.choices = choices(
-        (code, LANGUAGE_NAMES[code]) for code in current_settings().languages
-    )
+    form = _language_form(staff.member)
     if form.validate_on_submit():
         staff.member.language = form.language.data
         return redirect(url_for("staff.home"))
